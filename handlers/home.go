@@ -1,0 +1,69 @@
+package handlers
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // the zone database travels in the binary: slim images lack it
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// mexicoCity is where the shops are: pages show its local time.
+var mexicoCity = mustLoadLocation("America/Mexico_City")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // cannot happen with time/tzdata embedded
+	}
+	return loc
+}
+
+func (s *server) home(c *fiber.Ctx) error {
+	return s.renderPage(c, fiber.StatusOK, "home", "", nil)
+}
+
+// statusPage is the human view of the readiness check.
+func (s *server) statusPage(c *fiber.Ctx) error {
+	r := s.checkReady(c.UserContext())
+	now := s.Clock.Now()
+	up := now.Sub(s.started).Round(time.Second)
+	days := int(up / (24 * time.Hour))
+	l := s.translator(c)
+	uptime := fmt.Sprintf("%02d:%02d:%02d", int(up.Hours())%24, int(up.Minutes())%60, int(up.Seconds())%60)
+	if days > 0 {
+		uptime = l.N("status.uptime_days", days) + ", " + uptime
+	}
+	return s.renderPage(c, fiber.StatusOK, "status", "status.heading", fiber.Map{
+		"DBOK":          r.DatabaseOK,
+		"LatencyMS":     fmt.Sprintf("%.2f", r.LatencyMS),
+		"SchemaCurrent": r.SchemaCurrent,
+		"SchemaLatest":  r.SchemaLatest,
+		"Uptime":        uptime,
+		"CheckedAt":     now.In(mexicoCity).Format("02/01/2006 15:04:05"),
+	})
+}
+
+// manifest is the web app manifest, built here so its icon URL carries the
+// content hash and its name the user's language.
+func (s *server) manifest(c *fiber.Ctx) error {
+	l := s.translator(c)
+	icon, err := s.assets.URL("img/favicon.svg")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/manifest+json")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	c.Vary(fiber.HeaderAcceptLanguage)
+	return c.JSON(fiber.Map{
+		"name":             l.T("app.name"),
+		"short_name":       l.T("app.name"),
+		"description":      l.T("app.tagline"),
+		"lang":             l.Lang,
+		"start_url":        "/",
+		"display":          "standalone",
+		"background_color": "#ffffff",
+		"theme_color":      "#1d4e89",
+		"icons":            []fiber.Map{{"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"}},
+	}, "application/manifest+json")
+}

@@ -1,0 +1,141 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cotizador/locales"
+)
+
+const (
+	headerRequestID  = "X-Request-ID"
+	localsRequestID  = "request_id"
+	localsTranslator = "translator"
+	langCookie       = "lang"
+)
+
+// requestID gives every request an id, echoed in X-Request-ID and written on
+// every log line. An incoming id from a proxy is kept only when it is short
+// and plain, so nobody can inject text into our logs through it.
+func requestID() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := c.Get(headerRequestID)
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		c.Locals(localsRequestID, id)
+		c.Set(headerRequestID, id)
+		return c.Next()
+	}
+}
+
+func validRequestID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func requestIDFrom(c *fiber.Ctx) string {
+	id, _ := c.Locals(localsRequestID).(string)
+	return id
+}
+
+// logRequests writes one JSON line per request and records its metrics. It
+// runs the error handler itself so that the status it logs is the one sent.
+func (s *server) logRequests() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		if err := c.Next(); err != nil {
+			if herr := c.App().ErrorHandler(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
+		}
+		elapsed := time.Since(start)
+		status := c.Response().StatusCode()
+		route := routeLabel(c, status)
+		s.metrics.observe(c.Method(), route, status, elapsed)
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.Logger.LogAttrs(c.UserContext(), level, "request",
+			slog.String("request_id", requestIDFrom(c)),
+			slog.String("method", c.Method()),
+			slog.String("route", route),
+			slog.String("path", c.Path()),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			slog.Int("bytes", len(c.Response().Body())),
+			slog.String("ip", c.IP()),
+		)
+		return nil
+	}
+}
+
+// routeLabel is the route pattern that handled the request ("/quotes/:id"),
+// not the raw path, so metrics stay bounded; requests no route matched share
+// one label. Fiber reports the global middleware ("/") as the route of an
+// unmatched request; the only real "/" route is the home page, which never
+// answers 404 or 405.
+func routeLabel(c *fiber.Ctx, status int) string {
+	r := c.Route()
+	if r == nil || (r.Path == "/" && (c.Path() != "/" || status == fiber.StatusNotFound || status == fiber.StatusMethodNotAllowed)) {
+		return "unmatched"
+	}
+	return r.Path
+}
+
+// recoverPanics turns a panic into a 500 with the Spanish error page and logs
+// the stack trace; the user never sees it.
+func (s *server) recoverPanics() fiber.Handler {
+	return func(c *fiber.Ctx) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.Logger.Error("panic", "request_id", requestIDFrom(c), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = fiber.ErrInternalServerError
+			}
+		}()
+		return c.Next()
+	}
+}
+
+// language picks the request's language: ?lang= (remembered in a cookie),
+// then the cookie, then Accept-Language; Spanish when nothing matches.
+func (s *server) language() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		q := c.Query("lang")
+		lang := s.bundle.Match(q, c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage))
+		if q != "" && locales.IsSupported(q) {
+			c.Cookie(&fiber.Cookie{
+				Name:     langCookie,
+				Value:    lang,
+				Path:     "/",
+				MaxAge:   int((365 * 24 * time.Hour).Seconds()),
+				HTTPOnly: true,
+				Secure:   s.Config.Production(),
+				SameSite: fiber.CookieSameSiteLaxMode,
+			})
+		}
+		c.Locals(localsTranslator, s.bundle.Translator(lang))
+		c.Vary(fiber.HeaderAcceptLanguage)
+		return c.Next()
+	}
+}

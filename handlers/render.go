@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"cotizador/locales"
+)
+
+// navItem is one entry of the main navigation.
+type navItem struct {
+	Href   string
+	Label  string
+	Active bool
+}
+
+// navigation lists the main menu; later features add their pages here.
+var navigation = []navItem{
+	{Href: "/", Label: "nav.home"},
+	{Href: "/estado", Label: "nav.status"},
+}
+
+// flashMessage is a message shown once above the page content. Message is a
+// locale message id, never text.
+type flashMessage struct {
+	Kind    string
+	Message string
+}
+
+// isFragment reports whether the request wants only the changed part of the
+// page: an htmx request that is neither a boosted navigation nor a history
+// restore (those replace the whole document and need the layout).
+func isFragment(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") == "" && c.Get("HX-History-Restore-Request") == ""
+}
+
+// translator returns the request's translator, set by the language middleware.
+func (s *server) translator(c *fiber.Ctx) *locales.Translator {
+	if t, ok := c.Locals(localsTranslator).(*locales.Translator); ok {
+		return t
+	}
+	return s.bundle.Translator("es")
+}
+
+// pageData returns the data every template may use, merged with data.
+func (s *server) pageData(c *fiber.Ctx, titleKey string, data fiber.Map) fiber.Map {
+	l := s.translator(c)
+	nav := make([]navItem, len(navigation))
+	for i, n := range navigation {
+		n.Active = n.Href == c.Path()
+		nav[i] = n
+	}
+	m := fiber.Map{
+		"L":       l,
+		"Nav":     nav,
+		"Version": s.Config.Build.Version,
+		"Flash":   []flashMessage(nil),
+	}
+	if titleKey != "" {
+		m["Title"] = l.T(titleKey)
+	}
+	for k, v := range data {
+		m[k] = v
+	}
+	return m
+}
+
+// renderPage renders views/pages/<name>.html: inside the layout for normal
+// requests, alone (the content of #main) for htmx fragment requests.
+func (s *server) renderPage(c *fiber.Ctx, status int, name, titleKey string, data fiber.Map) error {
+	return s.renderMain(c, status, "pages/"+name, titleKey, data)
+}
+
+// renderMain renders a template that fills #main, with or without the layout.
+func (s *server) renderMain(c *fiber.Ctx, status int, tmpl, titleKey string, data fiber.Map) error {
+	c.Vary("HX-Request")
+	c.Status(status)
+	m := s.pageData(c, titleKey, data)
+	if isFragment(c) {
+		return c.Render(tmpl, m, "")
+	}
+	return c.Render(tmpl, m)
+}
+
+// renderPartial renders views/partials/<name>.html without a layout.
+func (s *server) renderPartial(c *fiber.Ctx, status int, name string, data fiber.Map) error {
+	c.Vary("HX-Request")
+	c.Status(status)
+	return c.Render("partials/"+name, s.pageData(c, "", data), "")
+}

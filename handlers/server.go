@@ -1,0 +1,103 @@
+// Package handlers is Cotizador's HTTP layer: routes, middleware, rendering
+// of full pages and htmx fragments, and the mapping of app errors to
+// responses. Handlers stay thin: they parse, call db/ or pricing/, render.
+package handlers
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+
+	"cotizador/app"
+	"cotizador/db"
+	"cotizador/locales"
+	"cotizador/static"
+	"cotizador/views"
+)
+
+// Config is what the HTTP layer needs to know about the deployment.
+type Config struct {
+	// Env is "development" or "production".
+	Env     string
+	BaseURL string
+	Build   BuildInfo
+}
+
+// BuildInfo identifies the running binary.
+type BuildInfo struct {
+	Version   string `json:"version"`
+	Commit    string `json:"commit"`
+	BuildTime string `json:"build_time"`
+	GoVersion string `json:"go_version"`
+}
+
+// Production reports whether the app runs in production mode.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// Deps are the handlers' dependencies, passed explicitly.
+type Deps struct {
+	DB     *db.DB
+	Logger *slog.Logger
+	Clock  app.Clock
+	Config Config
+}
+
+// server carries the dependencies every handler closes over.
+type server struct {
+	Deps
+	bundle  *locales.Bundle
+	assets  *Assets
+	metrics *Metrics
+	started time.Time
+}
+
+// New builds the Fiber app with every route and middleware. Templates are
+// parsed here, so a broken template fails start-up instead of a request.
+func New(d Deps) (*fiber.App, error) {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = app.SystemClock{}
+	}
+	bundle, err := locales.NewBundle(d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	assets, err := NewAssets(static.FS)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{Deps: d, bundle: bundle, assets: assets, started: d.Clock.Now()}
+	s.metrics = NewMetrics(d.DB, d.Config.Build)
+
+	viewsFS, err := fs.Sub(views.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	engine := html.NewFileSystem(http.FS(viewsFS), ".html")
+	engine.AddFunc("asset", assets.URL)
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("handlers: templates: %w", err)
+	}
+
+	a := fiber.New(fiber.Config{
+		Views:                 engine,
+		ViewsLayout:           "layouts/base",
+		ErrorHandler:          s.handleError,
+		Immutable:             true,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             8 << 20,
+		AppName:               "cotizador",
+	})
+	s.routes(a)
+	return a, nil
+}

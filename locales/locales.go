@@ -1,0 +1,135 @@
+// Package locales embeds the message files and wraps go-i18n so views and
+// handlers translate with one call. Spanish (es-MX) is the source of truth;
+// an unknown language falls back to it.
+package locales
+
+import (
+	"embed"
+	"fmt"
+	"log/slog"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed active.*.toml
+var FS embed.FS
+
+// Files lists the embedded message files, Spanish first.
+var Files = []string{"active.es.toml", "active.en.toml"}
+
+// Supported lists the languages a user can choose, default first.
+var Supported = []language.Tag{language.Spanish, language.English}
+
+// Bundle holds the parsed messages of every language.
+type Bundle struct {
+	b       *i18n.Bundle
+	matcher language.Matcher
+	logger  *slog.Logger
+}
+
+// NewBundle parses the embedded message files.
+func NewBundle(logger *slog.Logger) (*Bundle, error) {
+	b := i18n.NewBundle(language.Spanish)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, f := range Files {
+		if _, err := b.LoadMessageFileFS(FS, f); err != nil {
+			return nil, fmt.Errorf("locales: %s: %w", f, err)
+		}
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Bundle{b: b, matcher: language.NewMatcher(Supported), logger: logger}, nil
+}
+
+// Match picks the supported language for the given preferences (a ?lang=
+// value, a cookie, an Accept-Language header), in order; the first one that
+// names a supported language wins, else Spanish.
+func (b *Bundle) Match(prefs ...string) string {
+	for _, p := range prefs {
+		if p == "" {
+			continue
+		}
+		tags, _, err := language.ParseAcceptLanguage(p)
+		if err != nil || len(tags) == 0 {
+			continue
+		}
+		_, idx, conf := b.matcher.Match(tags...)
+		if conf > language.No {
+			base, _ := Supported[idx].Base()
+			return base.String()
+		}
+	}
+	return "es"
+}
+
+// IsSupported reports whether s names one of the supported languages.
+func IsSupported(s string) bool {
+	tag, err := language.Parse(s)
+	if err != nil {
+		return false
+	}
+	base, _ := tag.Base()
+	for _, t := range Supported {
+		if b, _ := t.Base(); b == base {
+			return true
+		}
+	}
+	return false
+}
+
+// Translator returns a translator for one language ("es" or "en").
+func (b *Bundle) Translator(lang string) *Translator {
+	return &Translator{Lang: lang, loc: i18n.NewLocalizer(b.b, lang), logger: b.logger}
+}
+
+// Translator renders message ids in one language. Views call it as
+// {{.L.T "nav.home"}}; args are key/value pairs for the message template.
+type Translator struct {
+	Lang   string
+	loc    *i18n.Localizer
+	logger *slog.Logger
+}
+
+// T translates a message id. A missing id is logged and shown as the id,
+// never a panic: a typo must not take a page down.
+func (t *Translator) T(id string, args ...any) string {
+	return t.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(args)})
+}
+
+// N translates a message with plural forms chosen by count, which is also
+// available to the template as .Count.
+func (t *Translator) N(id string, count int, args ...any) string {
+	data := pairs(args)
+	data["Count"] = count
+	return t.localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: data})
+}
+
+// Map translates with template data given as a map (used for app.Error args).
+func (t *Translator) Map(id string, data map[string]any) string {
+	return t.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+}
+
+func (t *Translator) localize(cfg *i18n.LocalizeConfig) string {
+	s, err := t.loc.Localize(cfg)
+	if err != nil {
+		t.logger.Error("missing translation", "id", cfg.MessageID, "lang", t.Lang, "err", err)
+		if s != "" {
+			return s
+		}
+		return cfg.MessageID
+	}
+	return s
+}
+
+func pairs(args []any) map[string]any {
+	m := make(map[string]any, len(args)/2+1)
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, ok := args[i].(string); ok {
+			m[k] = args[i+1]
+		}
+	}
+	return m
+}

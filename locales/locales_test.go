@@ -1,0 +1,204 @@
+package locales
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+)
+
+// messages reads a message file into id → forms (a plain message has the
+// single form "other").
+func messages(t *testing.T, name string) map[string]map[string]string {
+	t.Helper()
+	var raw map[string]any
+	data, err := fs.ReadFile(FS, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := toml.Unmarshal(data, &raw); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	out := map[string]map[string]string{}
+	for id, v := range raw {
+		switch v := v.(type) {
+		case string:
+			out[id] = map[string]string{"other": v}
+		case map[string]any:
+			forms := map[string]string{}
+			for k, f := range v {
+				s, _ := f.(string)
+				forms[k] = s
+			}
+			out[id] = forms
+		default:
+			t.Fatalf("%s: %s has unexpected type %T", name, id, v)
+		}
+	}
+	return out
+}
+
+var (
+	// In templates: {{.L.T "id"}}, {{$.L.N "id" .Count}}.
+	templateKey = regexp.MustCompile(`\.L\.[TN] "([^"]+)"`)
+	// In Go: any string literal shaped like a message id. Only ids whose
+	// first segment is one of the files' namespaces are checked, so other
+	// dotted strings (file names, routes) are not mistaken for ids.
+	goKey = regexp.MustCompile(`"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
+)
+
+// usedKeys collects the message ids used in views and in Go code.
+func usedKeys(t *testing.T, namespaces map[string]bool) map[string][]string {
+	t.Helper()
+	used := map[string][]string{}
+	root := ".."
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "node_modules", "data", "bin", "tools":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		isView := strings.HasSuffix(p, ".html")
+		isGo := strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go")
+		if !isView && !isGo {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		re := goKey
+		if isView {
+			re = templateKey
+		}
+		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
+			id := m[1]
+			if isGo && !namespaces[strings.SplitN(id, ".", 2)[0]] {
+				continue
+			}
+			used[id] = append(used[id], p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return used
+}
+
+func TestEveryUsedKeyExistsInEveryLocale(t *testing.T) {
+	es, en := messages(t, "active.es.toml"), messages(t, "active.en.toml")
+	namespaces := map[string]bool{}
+	for id := range es {
+		namespaces[strings.SplitN(id, ".", 2)[0]] = true
+	}
+	used := usedKeys(t, namespaces)
+	if len(used) < 20 {
+		t.Fatalf("found only %d used keys: the scanner is broken", len(used))
+	}
+	for _, file := range []struct {
+		name string
+		msgs map[string]map[string]string
+	}{{"active.es.toml", es}, {"active.en.toml", en}} {
+		t.Run(file.name, func(t *testing.T) {
+			var missing []string
+			for id, where := range used {
+				if _, ok := file.msgs[id]; !ok {
+					missing = append(missing, id+" (used in "+where[0]+")")
+				}
+			}
+			sort.Strings(missing)
+			for _, m := range missing {
+				t.Errorf("missing message %s", m)
+			}
+		})
+	}
+}
+
+func TestLocalesHaveTheSameKeys(t *testing.T) {
+	es, en := messages(t, "active.es.toml"), messages(t, "active.en.toml")
+	for id := range es {
+		if _, ok := en[id]; !ok {
+			t.Errorf("%s is in es but not in en", id)
+		}
+	}
+	for id := range en {
+		if _, ok := es[id]; !ok {
+			t.Errorf("%s is in en but not in es", id)
+		}
+	}
+}
+
+// Spanish has three plural categories (one, many, other); go-i18n fails a
+// plural lookup whose category is missing.
+func TestPluralFormsComplete(t *testing.T) {
+	want := map[string][]string{"active.es.toml": {"one", "many", "other"}, "active.en.toml": {"one", "other"}}
+	for file, forms := range want {
+		for id, got := range messages(t, file) {
+			if len(got) == 1 {
+				continue // not a plural message
+			}
+			for _, f := range forms {
+				if got[f] == "" {
+					t.Errorf("%s: plural message %s lacks the %q form", file, id, f)
+				}
+			}
+		}
+	}
+}
+
+func TestTranslatorPluralsAndFallback(t *testing.T) {
+	b, err := NewBundle(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := b.Translator("es")
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{{1, "1 día"}, {2, "2 días"}, {1000000, "1000000 de días"}} {
+		if got := es.N("status.uptime_days", tt.n); got != tt.want {
+			t.Errorf("N(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+	if got, want := es.T("no.such.key"), "no.such.key"; got != want {
+		t.Errorf("missing key renders %q, want %q", got, want)
+	}
+	if got, want := b.Translator("en").T("nav.home"), "Home"; got != want {
+		t.Errorf("en nav.home = %q, want %q", got, want)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	b, err := NewBundle(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		prefs []string
+		want  string
+	}{
+		{[]string{"", "", ""}, "es"},
+		{[]string{"en", "es", "es-MX"}, "en"},
+		{[]string{"", "en", "es"}, "en"},
+		{[]string{"", "", "en-US,en;q=0.9"}, "en"},
+		{[]string{"", "", "es-MX,es;q=0.9,en;q=0.8"}, "es"},
+		{[]string{"", "", "fr-FR,fr;q=0.9"}, "es"},
+		{[]string{"xx-garbage!!", "", ""}, "es"},
+	}
+	for _, tt := range tests {
+		if got := b.Match(tt.prefs...); got != tt.want {
+			t.Errorf("Match(%q) = %q, want %q", tt.prefs, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime"
+	"time"
+
+	"cotizador/app"
+	"cotizador/db"
+	"cotizador/handlers"
+)
+
+// Set at build time with -ldflags "-X main.version=… -X main.commit=… -X main.buildTime=…".
+var (
+	version   = "dev"
+	commit    = "unknown"
+	buildTime = "unknown"
+)
+
+// shutdownTimeout bounds the drain of open requests at SIGTERM; the DB is
+// closed after it.
+const shutdownTimeout = 10 * time.Second
+
+const usage = `Uso / usage: cotizador <comando>
+
+Comandos / commands:
+  serve                  aplica migraciones y sirve la aplicación (por omisión)
+                         applies migrations and serves the app (default)
+  migrate up|down|status migraciones del esquema / schema migrations
+  version                muestra la versión / prints the version
+  help                   esta ayuda / this help
+`
+
+// usageError is a mistake on the command line: exit code 2, like a bad
+// configuration value.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var ce *ConfigError
+	var ue *usageError
+	if errors.As(err, &ce) || errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func buildInfo() handlers.BuildInfo {
+	return handlers.BuildInfo{Version: version, Commit: commit, BuildTime: buildTime, GoVersion: runtime.Version()}
+}
+
+// run is the whole program: it parses the command, loads the configuration
+// and runs until ctx is cancelled (SIGTERM/SIGINT in main).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 1 {
+		cmd = args[1]
+	}
+	var rest []string
+	if len(args) > 2 {
+		rest = args[2:]
+	}
+	switch cmd {
+	case "version", "--version", "-v":
+		b := buildInfo()
+		fmt.Fprintf(stdout, "cotizador %s (commit %s, built %s, %s)\n", b.Version, b.Commit, b.BuildTime, b.GoVersion)
+		return nil
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "migrate":
+	default:
+		fmt.Fprint(stderr, usage)
+		return &usageError{fmt.Sprintf("comando desconocido / unknown command %q", cmd)}
+	}
+
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	switch cmd {
+	case "migrate":
+		return migrate(ctx, cfg, rest, stdout, stderr)
+	default:
+		if len(rest) > 0 {
+			return &usageError{fmt.Sprintf("serve no acepta argumentos / serve takes no arguments: %v", rest)}
+		}
+		return serve(ctx, cfg, logger)
+	}
+}
+
+func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		fmt.Fprint(stderr, usage)
+		return &usageError{"migrate: se espera up, down o status / want up, down or status"}
+	}
+	sub := args[0]
+	if sub != "up" && sub != "down" && sub != "status" {
+		return &usageError{fmt.Sprintf("migrate: subcomando desconocido / unknown subcommand %q", sub)}
+	}
+	d, err := db.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	switch sub {
+	case "up":
+		n, err := d.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		cur, _, _ := d.SchemaVersion(ctx)
+		fmt.Fprintf(stdout, "migraciones aplicadas / migrations applied: %d (versión / version %d)\n", n, cur)
+	case "down":
+		v, err := d.MigrateDown(ctx)
+		if err != nil {
+			return err
+		}
+		if v == 0 {
+			fmt.Fprintln(stdout, "no hay migraciones que revertir / nothing to roll back")
+		} else {
+			fmt.Fprintf(stdout, "migración revertida / rolled back: %d\n", v)
+		}
+	case "status":
+		st, err := d.MigrationStatuses(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			state := "pendiente / pending"
+			if s.Applied {
+				state = "aplicada / applied " + s.AppliedAt
+			}
+			fmt.Fprintf(stdout, "%5d  %-40s %s\n", s.Version, s.Name, state)
+		}
+	}
+	return nil
+}
+
+// serve migrates, then serves HTTP until ctx is cancelled; it then drains
+// open requests for up to shutdownTimeout and closes the database.
+func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
+	d, err := db.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := d.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		logger.Info("database closed", "path", cfg.DBPath)
+	}()
+	n, err := d.MigrateUp(ctx)
+	if err != nil {
+		return err
+	}
+	cur, _, _ := d.SchemaVersion(ctx)
+	logger.Info("migrations applied", "count", n, "version", cur)
+
+	a, err := handlers.New(handlers.Deps{
+		DB:     d,
+		Logger: logger,
+		Clock:  app.SystemClock{},
+		Config: handlers.Config{Env: cfg.Env, BaseURL: cfg.BaseURL, Build: buildInfo()},
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("escuchar en / listen on %s: %w", cfg.Addr, err)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "version", version)
+
+	served := make(chan error, 1)
+	go func() { served <- a.Listener(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("servidor / server: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", shutdownTimeout.String())
+	if err := a.ShutdownWithTimeout(shutdownTimeout); err != nil {
+		logger.Error("shutdown incomplete", "err", err)
+	}
+	<-served
+	return nil
+}

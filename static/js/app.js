@@ -1,0 +1,47 @@
+// Cotizador's only hand-written script. Everything works without it; it adds
+// the collapsible phone menu and makes htmx failures visible (htmx 2 does
+// not swap error responses, so without this a failed request looks like
+// nothing happened).
+(function () {
+  "use strict";
+  document.documentElement.classList.remove("no-js");
+  document.documentElement.classList.add("js");
+
+  function setupMenu() {
+    var toggle = document.querySelector(".nav-toggle");
+    var nav = document.getElementById("site-nav");
+    if (!toggle || !nav) return;
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") === "true";
+      toggle.setAttribute("aria-expanded", open ? "false" : "true");
+      nav.classList.toggle("open", !open);
+    });
+  }
+
+  // Shows a server error message, or a generic one, in the flash area.
+  function showError(html, fallback) {
+    var area = document.getElementById("flash");
+    if (!area) return;
+    var box = document.createElement("div");
+    if (html && html.indexOf("flash-error") !== -1) {
+      box.innerHTML = html;
+    } else {
+      var p = document.createElement("p");
+      p.className = "flash flash-error";
+      p.setAttribute("role", "alert");
+      p.textContent = fallback;
+      box.appendChild(p);
+    }
+    area.replaceChildren.apply(area, Array.prototype.slice.call(box.childNodes));
+  }
+
+  document.addEventListener("DOMContentLoaded", setupMenu);
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr;
+    showError(xhr && xhr.responseText, document.body.dataset.errorGeneric || "Error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError("", document.body.dataset.errorNetwork || "Sin conexión");
+  });
+})();
