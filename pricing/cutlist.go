@@ -1,0 +1,333 @@
+package pricing
+
+import (
+	"fmt"
+	"math/bits"
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// Cut optimisation: 1-D bin packing of profile pieces into bars.
+//
+// Model: a bar of L mm loses TrimMM at each end, leaving U = L − 2·trim.
+// Every piece costs its length plus one saw kerf, and the bar is given one
+// extra kerf of capacity (C = U + kerf): n pieces then need Σlen + (n−1)·kerf
+// ≤ U, and the cut that frees the last piece may fall in the end trim, which
+// is scrap anyway. All lengths are whole millimetres.
+
+// CutSettings are the workshop's saw parameters.
+type CutSettings struct {
+	KerfMM      int // saw blade width
+	TrimMM      int // squared off each end of a bar
+	MinOffcutMM int // offcuts at least this long are kept for reuse
+}
+
+// DefaultCutSettings: 4 mm kerf, 10 mm trim per end, keep offcuts ≥ 500 mm.
+func DefaultCutSettings() CutSettings {
+	return CutSettings{KerfMM: 4, TrimMM: 10, MinOffcutMM: 500}
+}
+
+// orDefault treats an all-zero value as "not set"; once any field is set the
+// others are taken literally (a shop may really trim 0 mm).
+func (s CutSettings) orDefault() CutSettings {
+	if s == (CutSettings{}) {
+		return DefaultCutSettings()
+	}
+	return s
+}
+
+// Piece is one cut to make. Item and Line say where it comes from (quote
+// item index and BOM line index); Label is for the workshop sheet.
+type Piece struct {
+	LengthMM int
+	Item     int
+	Line     int
+	Label    string
+}
+
+// Bar is one bar to cut.
+type Bar struct {
+	Pieces   []Piece
+	UsedMM   int  // Σ piece lengths
+	OffcutMM int  // left after the last cut, end trim excluded
+	Reusable bool // OffcutMM ≥ MinOffcutMM
+}
+
+// Packing is the cut plan of one profile (in one colour).
+type Packing struct {
+	BarLengthMM int
+	Settings    CutSettings
+	Bars        []Bar
+	PiecesMM    int // Σ piece lengths
+	ReusableMM  int // Σ reusable offcuts
+	// WastePct is the share of the bought bars not in pieces (kerf, trim and
+	// offcuts, reusable or not), rounded to 0.01 %.
+	WastePct decimal.Decimal
+	// LowerBound is the Martello–Toth L2 bound on the number of bars; when
+	// len(Bars) equals it the plan is proven optimal.
+	LowerBound int
+	Optimal    bool
+}
+
+// PieceTooLongError says a piece cannot be cut from one bar.
+type PieceTooLongError struct {
+	Piece    Piece
+	UsableMM int
+}
+
+func (e *PieceTooLongError) Error() string {
+	return fmt.Sprintf("la pieza de %d mm no cabe en la longitud útil del tramo (%d mm)", e.Piece.LengthMM, e.UsableMM)
+}
+
+// dpMaxItems caps the pieces one bar's subset-sum looks at, so a huge job
+// stays fast; pieces are offered largest first and no more copies of a length
+// than could fit, so the cap only bites on jobs of hundreds of small pieces.
+const dpMaxItems = 512
+
+// PackBars packs pieces into bars of barLengthMM. It fills one bar at a time
+// with the largest remaining piece plus the subset of the others that leaves
+// the least slack (MBS', an exact bitset subset-sum per bar), also runs
+// first-fit decreasing, keeps whichever uses fewer bars, and compares the
+// result with the L2 lower bound.
+func PackBars(barLengthMM int, pieces []Piece, s CutSettings) (Packing, error) {
+	s = s.orDefault()
+	if s.KerfMM < 0 || s.TrimMM < 0 || s.MinOffcutMM < 0 {
+		return Packing{}, fmt.Errorf("los ajustes de corte no pueden ser negativos")
+	}
+	usable := barLengthMM - 2*s.TrimMM
+	if usable <= 0 {
+		return Packing{}, fmt.Errorf("el tramo de %d mm es más corto que los recortes de las puntas", barLengthMM)
+	}
+	capacity := usable + s.KerfMM
+	ps := make([]Piece, 0, len(pieces))
+	for _, p := range pieces {
+		if p.LengthMM <= 0 {
+			continue
+		}
+		if p.LengthMM > usable {
+			return Packing{}, &PieceTooLongError{Piece: p, UsableMM: usable}
+		}
+		ps = append(ps, p)
+	}
+	// Longest first; ties in input order so the plan is deterministic.
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].LengthMM > ps[j].LengthMM })
+
+	size := func(p Piece) int { return p.LengthMM + s.KerfMM }
+	bars := packMBS(ps, capacity, size)
+	if ffd := packFFD(ps, capacity, size); len(ffd) < len(bars) {
+		bars = ffd
+	}
+
+	sizes := make([]int, len(ps))
+	for i, p := range ps {
+		sizes[i] = size(p)
+	}
+	out := Packing{BarLengthMM: barLengthMM, Settings: s, LowerBound: lowerBoundL2(sizes, capacity)}
+	for _, b := range bars {
+		bar := Bar{Pieces: b}
+		slack := capacity
+		for _, p := range b {
+			bar.UsedMM += p.LengthMM
+			slack -= size(p)
+		}
+		bar.OffcutMM = max(0, slack-s.KerfMM)
+		bar.Reusable = bar.OffcutMM > 0 && bar.OffcutMM >= s.MinOffcutMM
+		if bar.Reusable {
+			out.ReusableMM += bar.OffcutMM
+		}
+		out.PiecesMM += bar.UsedMM
+		out.Bars = append(out.Bars, bar)
+	}
+	out.Optimal = len(out.Bars) == out.LowerBound
+	out.WastePct = zero
+	if total := len(out.Bars) * barLengthMM; total > 0 {
+		out.WastePct = RoundMoney(decimal.NewFromInt(int64(total - out.PiecesMM)).Mul(hundred).
+			Div(decimal.NewFromInt(int64(total))))
+	}
+	return out, nil
+}
+
+// packFFD is first-fit decreasing; ps must be sorted longest first.
+func packFFD(ps []Piece, capacity int, size func(Piece) int) [][]Piece {
+	var bars [][]Piece
+	var free []int
+	for _, p := range ps {
+		placed := false
+		for i := range bars {
+			if free[i] >= size(p) {
+				bars[i] = append(bars[i], p)
+				free[i] -= size(p)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			bars = append(bars, []Piece{p})
+			free = append(free, capacity-size(p))
+		}
+	}
+	return bars
+}
+
+// packMBS fills one bar at a time: the largest remaining piece, then the
+// subset of the rest that best fills what is left. ps is sorted longest first.
+func packMBS(ps []Piece, capacity int, size func(Piece) int) [][]Piece {
+	remaining := append([]Piece(nil), ps...)
+	var bars [][]Piece
+	var dp subsetSum
+	for len(remaining) > 0 {
+		first := remaining[0]
+		rest := remaining[1:]
+		left := capacity - size(first)
+
+		// Offer the DP no more copies of a length than could fit, up to the cap.
+		var cand []int // indexes into rest
+		perLen := map[int]int{}
+		for i, p := range rest {
+			sz := size(p)
+			if sz > left || len(cand) >= dpMaxItems {
+				continue
+			}
+			if perLen[sz] >= left/sz {
+				continue
+			}
+			perLen[sz]++
+			cand = append(cand, i)
+		}
+		candSizes := make([]int, len(cand))
+		for k, i := range cand {
+			candSizes[k] = size(rest[i])
+		}
+		chosen := dp.best(candSizes, left)
+
+		bar := []Piece{first}
+		take := make([]bool, len(rest))
+		for _, k := range chosen {
+			take[cand[k]] = true
+			bar = append(bar, rest[cand[k]])
+		}
+		next := rest[:0:0]
+		for i, p := range rest {
+			if !take[i] {
+				next = append(next, p)
+			}
+		}
+		remaining = next
+		bars = append(bars, bar)
+	}
+	return bars
+}
+
+// subsetSum finds a subset of sizes with the largest sum ≤ limit using one
+// bitset of reachable sums per item (reach_i = reach_{i−1} | reach_{i−1} << s_i),
+// then walks back: item i is in the subset iff the sum was not reachable
+// without it. Buffers are reused across bars.
+type subsetSum struct {
+	buf []uint64
+}
+
+func (d *subsetSum) best(sizes []int, limit int) []int {
+	if limit <= 0 || len(sizes) == 0 {
+		return nil
+	}
+	words := limit/64 + 1
+	need := (len(sizes) + 1) * words
+	if cap(d.buf) < need {
+		d.buf = make([]uint64, need)
+	}
+	buf := d.buf[:need]
+	clear(buf[:words])
+	layer := func(i int) []uint64 { return buf[i*words : (i+1)*words] }
+	layer(0)[0] = 1 // sum 0
+	lastBit := uint(limit % 64)
+	topMask := uint64(1)<<(lastBit+1) - 1
+	if lastBit == 63 {
+		topMask = ^uint64(0)
+	}
+	n := len(sizes)
+	used := n // layers actually computed
+	for i, sz := range sizes {
+		prev, cur := layer(i), layer(i+1)
+		shiftOr(cur, prev, sz)
+		cur[words-1] &= topMask
+		if cur[limit/64]>>(limit%64)&1 == 1 {
+			used = i + 1 // perfect fill: stop early
+			break
+		}
+	}
+	top := layer(used)
+	s := -1
+	for w := words - 1; w >= 0 && s < 0; w-- {
+		if top[w] != 0 {
+			s = w*64 + 63 - bits.LeadingZeros64(top[w])
+		}
+	}
+	var chosen []int
+	for i := used; i > 0 && s > 0; i-- {
+		prev := layer(i - 1)
+		if prev[s/64]>>(s%64)&1 == 0 {
+			chosen = append(chosen, i-1)
+			s -= sizes[i-1]
+		}
+	}
+	return chosen
+}
+
+// shiftOr sets dst = src | src<<shift over equal-length bitsets.
+func shiftOr(dst, src []uint64, shift int) {
+	ws, bs := shift/64, uint(shift%64)
+	for w := len(dst) - 1; w >= 0; w-- {
+		v := src[w]
+		if j := w - ws; j >= 0 {
+			sh := src[j] << bs
+			if bs != 0 && j-1 >= 0 {
+				sh |= src[j-1] >> (64 - bs)
+			}
+			v |= sh
+		}
+		dst[w] = v
+	}
+}
+
+// lowerBoundL2 is Martello and Toth's L2 bound for bin packing: for each
+// threshold K ≤ C/2, items bigger than C−K need a bin each, items in
+// (C/2, C−K] also need a bin each, and items in [K, C/2] must fill what the
+// latter leave free or open new bins.
+func lowerBoundL2(sizes []int, capacity int) int {
+	if len(sizes) == 0 {
+		return 0
+	}
+	total := 0
+	for _, s := range sizes {
+		total += s
+	}
+	best := (total + capacity - 1) / capacity // L1
+	ks := map[int]bool{0: true}
+	for _, s := range sizes {
+		if 2*s <= capacity {
+			ks[s] = true
+		}
+	}
+	for k := range ks {
+		n1, n2, sum2, sum3 := 0, 0, 0, 0
+		for _, s := range sizes {
+			switch {
+			case s > capacity-k:
+				n1++
+			case 2*s > capacity:
+				n2++
+				sum2 += s
+			case s >= k:
+				sum3 += s
+			}
+		}
+		extra := sum3 - (n2*capacity - sum2)
+		lb := n1 + n2
+		if extra > 0 {
+			lb += (extra + capacity - 1) / capacity
+		}
+		best = max(best, lb)
+	}
+	return best
+}
