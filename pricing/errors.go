@@ -175,6 +175,16 @@ func (fe FieldErrors) Error() string {
 	return strings.Join(msgs, "; ")
 }
 
+// Unwrap exposes each FieldError (and through it any cause, e.g. a
+// *FormulaError) to errors.Is and errors.As.
+func (fe FieldErrors) Unwrap() []error {
+	out := make([]error, len(fe))
+	for i, e := range fe {
+		out[i] = e
+	}
+	return out
+}
+
 // ByField groups the messages by field path for a form renderer.
 func (fe FieldErrors) ByField() map[string][]string {
 	out := make(map[string][]string)

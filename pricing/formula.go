@@ -86,17 +86,30 @@ type Dims struct {
 // derivation is done in decimal so 1500 × 1200 mm gives exactly 1.8 m², the
 // same value the prototype's Decimal arithmetic fed its formulas.
 func NewDims(widthMM, heightMM decimal.Decimal, hojas, quantity int) Dims {
-	wm := widthMM.Div(mmPerM)
-	hm := heightMM.Div(mmPerM)
-	f := func(d decimal.Decimal) float64 { return d.InexactFloat64() }
+	wm := widthMM.Shift(-3)
+	hm := heightMM.Shift(-3)
 	return Dims{
-		WidthMM: f(widthMM), HeightMM: f(heightMM),
-		WidthCM: f(widthMM.Div(decimal.NewFromInt(10))), HeightCM: f(heightMM.Div(decimal.NewFromInt(10))),
-		WidthM: f(wm), HeightM: f(hm),
-		AreaM2:     f(wm.Mul(hm)),
-		PerimeterM: f(wm.Add(hm).Mul(decimal.NewFromInt(2))),
+		WidthMM: toFloat(widthMM), HeightMM: toFloat(heightMM),
+		WidthCM: toFloat(widthMM.Shift(-1)), HeightCM: toFloat(heightMM.Shift(-1)),
+		WidthM: toFloat(wm), HeightM: toFloat(hm),
+		AreaM2:     toFloat(wm.Mul(hm)),
+		PerimeterM: toFloat(wm.Add(hm).Mul(decimal.NewFromInt(2))),
 		Hojas:      float64(hojas), Quantity: float64(quantity),
 	}
+}
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// toFloat is the float64 nearest to d. For the usual case (a coefficient
+// below 2⁵³ and at most 22 decimals) one division of two exact floats is
+// correctly rounded, and far cheaper than the library's big.Rat route.
+func toFloat(d decimal.Decimal) float64 {
+	exp := d.Exponent()
+	if exp <= 0 && exp >= -22 && d.NumDigits() <= 15 { // |coefficient| < 10¹⁵ < 2⁵³
+		return float64(d.CoefficientInt64()) / pow10[-exp]
+	}
+	return d.InexactFloat64()
 }
 
 // formulaEnv is what expr type-checks against and reads at run time.

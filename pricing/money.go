@@ -27,6 +27,9 @@ func RoundMoney(d decimal.Decimal) decimal.Decimal { return roundHalfUp(d, 2) }
 func RoundQty(d decimal.Decimal) decimal.Decimal { return roundHalfUp(d, 3) }
 
 func roundHalfUp(d decimal.Decimal, places int32) decimal.Decimal {
+	if d.Exponent() >= -places {
+		return d // already short enough; saves the library's rescaling
+	}
 	if d.Sign() < 0 {
 		return d.Neg().Round(places).Neg()
 	}
@@ -173,7 +176,14 @@ func decimalFromFormula(v float64) (decimal.Decimal, error) {
 	if math.Abs(v) > maxFormulaMagnitude {
 		return zero, formulaErr("formula.too_large", 0, "")
 	}
-	return decimal.New(int64(math.Round(v*1e6)), -6), nil
+	// Trailing zeros are dropped (1.5 is 15e-1, not 1500000e-6) so the
+	// products that follow stay short and RoundQty often has nothing to do.
+	c, exp := int64(math.Round(v*1e6)), int32(-6)
+	for exp < 0 && c%10 == 0 {
+		c /= 10
+		exp++
+	}
+	return decimal.New(c, exp), nil
 }
 
 // dec parses a literal known to be valid; for fixtures and constants only.

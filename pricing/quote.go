@@ -1,0 +1,642 @@
+package pricing
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// Mode is how profiles are charged.
+type Mode string
+
+const (
+	// ModePorMetro (default) charges profiles by the metres the BOM uses × waste.
+	ModePorMetro Mode = "por_metro"
+	// ModeOptimizado packs the pieces of the whole quote into bars and
+	// allocates the bars' cost back to the lines by length used.
+	ModeOptimizado Mode = "optimizado"
+	// ModeCompatible reproduces the prototype's prices exactly.
+	ModeCompatible Mode = "compatible"
+)
+
+// DefaultProfileWaste is the company default waste factor for profiles in
+// por_metro when neither the BOM line nor the material sets one.
+var DefaultProfileWaste = dec("1.10")
+
+// Rates are the percentages a quote is priced with; they are stored with the
+// quote so it re-renders identically years later. All are fractions
+// (0.25 = 25 %).
+type Rates struct {
+	Profit       decimal.Decimal // utilidad, on cost
+	Indirect     decimal.Decimal // indirectos, on cost (not compounded with utilidad)
+	IVA          decimal.Decimal // 0.16, 0.08 (border region) or 0
+	IVAExempt    bool            // exento: no IVA is charged whatever IVA says
+	Deposit      decimal.Decimal // anticipo, share of the total
+	ProfileWaste decimal.Decimal // company default for profiles; zero means DefaultProfileWaste
+}
+
+// DefaultRates are the usual Mexican shop defaults: 25 % utilidad, 15 %
+// indirectos, 16 % IVA, 50 % anticipo, 1.10 profile waste.
+func DefaultRates() Rates {
+	return Rates{Profit: dec("0.25"), Indirect: dec("0.15"), IVA: dec("0.16"), Deposit: dec("0.50"),
+		ProfileWaste: DefaultProfileWaste}
+}
+
+// Discount is given either as a rate of the subtotal or as an amount in MXN.
+// It is applied after the subtotal and before IVA.
+type Discount struct {
+	Rate   decimal.Decimal
+	Amount decimal.Decimal
+}
+
+// ItemInput is one window line of a quote.
+type ItemInput struct {
+	ProductCode string
+	ColourCode  string // optional; profiles at base cost without it
+	GlassCode   string // optional; a VID-… material
+	WidthMM     decimal.Decimal
+	HeightMM    decimal.Decimal
+	Quantity    int
+	Optional    bool // priced and shown, not in the totals
+}
+
+// MaterialLineInput is a material sold on its own (material suelto).
+type MaterialLineInput struct {
+	MaterialCode string
+	ColourCode   string // optional; prices the material in that colour
+	Quantity     decimal.Decimal
+	Optional     bool
+}
+
+// QuoteInput is everything PriceQuote needs besides the catalogue.
+type QuoteInput struct {
+	Mode         Mode // "" means ModePorMetro
+	Rates        Rates
+	LabourRateM2 *decimal.Decimal // per-quote labour MXN/m², replaces rate × complexity
+	Discount     Discount
+	Cut          CutSettings // optimizado; the zero value means DefaultCutSettings
+	Items        []ItemInput
+	Materials    []MaterialLineInput
+}
+
+// ItemResult is a priced window line.
+type ItemResult struct {
+	Index       int
+	ProductCode string
+	ProductName string
+	ColourCode  string
+	GlassCode   string
+	WidthMM     decimal.Decimal
+	HeightMM    decimal.Decimal
+	Quantity    int
+	Optional    bool
+	AreaM2      decimal.Decimal // per window, rounded to 0.001
+	PerimeterM  decimal.Decimal // per window, rounded to 0.001
+	Buckets     Buckets         // all windows of the line, each rounded to centavos
+	Cost        decimal.Decimal // Buckets.Total()
+	// Amount is the line's selling price before IVA (its share of the
+	// subtotal); UnitPrice is Amount / Quantity rounded to centavos, so
+	// UnitPrice × Quantity may differ from Amount by centavos.
+	Amount    decimal.Decimal
+	UnitPrice decimal.Decimal
+	Lines     []LineDetail
+}
+
+// MaterialLineResult is a priced material-only line.
+type MaterialLineResult struct {
+	Index        int
+	MaterialCode string
+	MaterialName string
+	ColourCode   string
+	Unit         Unit
+	Quantity     decimal.Decimal // rounded to 0.001
+	UnitCost     decimal.Decimal
+	Cost         decimal.Decimal // rounded to centavos
+	Optional     bool
+	Amount       decimal.Decimal
+	UnitPrice    decimal.Decimal
+}
+
+// Totals of a quote. Optional lines are not included (see OptionalAmount).
+type Totals struct {
+	Buckets        Buckets         // Σ of the window lines
+	LooseMaterials decimal.Decimal // Σ of the material-only lines
+	Materials      decimal.Decimal // Buckets.Materials() + LooseMaterials
+	Labour         decimal.Decimal
+	Cost           decimal.Decimal
+	Utilidad       decimal.Decimal
+	Indirectos     decimal.Decimal
+	// Subtotal is cost + utilidad + indirectos computed from the exact
+	// products and rounded once, as the prototype did, so it can differ by a
+	// centavo from the sum of the rounded figures above it.
+	Subtotal decimal.Decimal
+	Discount decimal.Decimal
+	TaxBase  decimal.Decimal // Subtotal − Discount
+	IVA      decimal.Decimal
+	Total    decimal.Decimal
+	Anticipo decimal.Decimal
+	Saldo    decimal.Decimal // Total − Anticipo, exact
+	// OptionalAmount is the selling price before IVA of the optional lines.
+	OptionalAmount decimal.Decimal
+}
+
+// QuoteResult is a priced quote.
+type QuoteResult struct {
+	Mode         Mode
+	Rates        Rates // as used (defaults filled in)
+	LabourRateM2 *decimal.Decimal
+	Discount     Discount
+	Cut          CutSettings // as used, in optimizado
+	Items        []ItemResult
+	Materials    []MaterialLineResult
+	Totals       Totals
+	Cuts         []CutGroup // optimizado: the bars bought per profile and colour
+}
+
+// CutGroup is the cut plan of one profile in one colour.
+type CutGroup struct {
+	MaterialCode string
+	MaterialName string
+	ColourCode   string
+	PriceM       decimal.Decimal // per metre in the colour
+	Cost         decimal.Decimal // bars × bar length × PriceM, rounded to centavos
+	Packing
+}
+
+// Limits on input sizes, far beyond any real window, to keep arithmetic sane.
+const (
+	MaxItemQuantity = 10_000
+	MaxDimensionMM  = 100_000
+)
+
+var (
+	maxProfitRate = decimal.NewFromInt(10)
+	maxDimension  = decimal.NewFromInt(MaxDimensionMM)
+)
+
+type quotePricer struct {
+	cat            Catalog
+	rates          Rates
+	labourOverride *decimal.Decimal
+	cut            CutSettings
+	plans          map[string][]plannedLine // by product code
+	prices         map[colourKey]decimal.Decimal
+}
+
+// PriceQuote prices a quote against the catalogue. Input problems come back
+// as FieldErrors (Spanish, one per field) and nothing is priced.
+func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
+	mode := in.Mode
+	if mode == "" {
+		mode = ModePorMetro
+	}
+	rates := in.Rates
+	if rates.ProfileWaste.IsZero() {
+		rates.ProfileWaste = DefaultProfileWaste
+	}
+	errs := validateQuote(cat, in, mode, rates)
+	ctxs, itemErrs := resolveItems(cat, in)
+	errs = append(errs, itemErrs...)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	q := &quotePricer{cat: cat, rates: rates, labourOverride: in.LabourRateM2, cut: in.Cut.orDefault()}
+	res := &QuoteResult{Mode: mode, Rates: rates, LabourRateM2: in.LabourRateM2, Discount: in.Discount}
+	if mode == ModeOptimizado {
+		res.Cut = q.cut
+	}
+
+	var allReqs []itemReqs
+	for i := range ctxs {
+		ic := &ctxs[i]
+		ic.mode = mode
+		if mode == ModeOptimizado && ic.in.Optional {
+			// Which bars an option would share depends on whether the
+			// customer takes it; price it on its own metres instead.
+			ic.mode = ModePorMetro
+		}
+		lines, reqs, err := q.priceItem(ic)
+		if err != nil {
+			return nil, FieldErrors{asFieldError(err, fmt.Sprintf("items[%d]", i))}
+		}
+		res.Items = append(res.Items, ItemResult{
+			Index: i, ProductCode: ic.product.Code, ProductName: ic.product.Name,
+			ColourCode: ic.in.ColourCode, GlassCode: ic.in.GlassCode,
+			WidthMM: ic.in.WidthMM, HeightMM: ic.in.HeightMM, Quantity: ic.in.Quantity, Optional: ic.in.Optional,
+			AreaM2:     RoundQty(ic.areaM2),
+			PerimeterM: RoundQty(ic.in.WidthMM.Add(ic.in.HeightMM).Shift(-3).Mul(decimal.NewFromInt(2))),
+			Lines:      lines,
+		})
+		if len(reqs) > 0 {
+			allReqs = append(allReqs, itemReqs{item: i, reqs: reqs})
+		}
+	}
+	if mode == ModeOptimizado {
+		groups, err := q.packAndAllocate(res.Items, allReqs)
+		if err != nil {
+			return nil, FieldErrors{asFieldError(err, "items")}
+		}
+		res.Cuts = groups
+	}
+	for i := range res.Items {
+		it := &res.Items[i]
+		var b Buckets
+		for _, ld := range it.Lines {
+			if !ld.Ignored {
+				b.addRole(ld.Role, ld.Cost)
+			}
+		}
+		it.Buckets = b.rounded()
+		it.Cost = it.Buckets.Total()
+	}
+	res.Materials = priceMaterialLines(q, in.Materials)
+	if err := res.computeTotals(mode, rates, in.Discount); err != nil {
+		return nil, FieldErrors{err}
+	}
+	return res, nil
+}
+
+// asFieldError keeps a FieldError as is and wraps anything else (a cut
+// settings problem, the only other error the pricer can meet).
+func asFieldError(err error, field string) *FieldError {
+	if fe, ok := err.(*FieldError); ok {
+		return fe
+	}
+	fe := fieldErr(field, "quote.cut_settings", map[string]any{"Reason": err.Error()})
+	fe.Err = err
+	return fe
+}
+
+func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
+	var errs FieldErrors
+	add := func(field, key string, args map[string]any) { errs = append(errs, fieldErr(field, key, args)) }
+	switch mode {
+	case ModePorMetro, ModeOptimizado, ModeCompatible:
+	default:
+		add("mode", "quote.mode_unknown", map[string]any{"Value": string(mode)})
+	}
+	between := func(v, lo, hi decimal.Decimal) bool { return v.GreaterThanOrEqual(lo) && v.LessThanOrEqual(hi) }
+	if !between(r.Profit, zero, maxProfitRate) {
+		add("rates.profit", "quote.profit_range", nil)
+	}
+	if !between(r.Indirect, zero, maxProfitRate) {
+		add("rates.indirect", "quote.indirect_range", nil)
+	}
+	if !between(r.IVA, zero, one) {
+		add("rates.iva", "quote.iva_range", nil)
+	}
+	if !between(r.Deposit, zero, one) {
+		add("rates.deposit", "quote.deposit_range", nil)
+	}
+	if !between(r.ProfileWaste, one, maxWaste) {
+		add("rates.profile_waste", "quote.waste_range", nil)
+	}
+	if in.LabourRateM2 != nil && in.LabourRateM2.IsNegative() {
+		add("labour_rate_m2", "quote.labour_rate_negative", nil)
+	}
+	d := in.Discount
+	switch {
+	case !d.Rate.IsZero() && !d.Amount.IsZero():
+		add("discount", "quote.discount_both", nil)
+	case !between(d.Rate, zero, one):
+		add("discount.rate", "quote.discount_rate_range", nil)
+	case d.Amount.IsNegative():
+		add("discount.amount", "quote.discount_negative", nil)
+	}
+	if mode == ModeOptimizado {
+		c := in.Cut.orDefault()
+		if c.KerfMM < 0 || c.TrimMM < 0 || c.MinOffcutMM < 0 {
+			add("cut", "quote.cut_settings", map[string]any{"Reason": "no pueden ser negativos"})
+		}
+	}
+	for i, m := range in.Materials {
+		f := fmt.Sprintf("materials[%d].", i)
+		if m.MaterialCode == "" {
+			add(f+"material_code", "quote.material_required", nil)
+		} else if _, ok := cat.Material(m.MaterialCode); !ok {
+			add(f+"material_code", "quote.material_unknown", map[string]any{"Code": m.MaterialCode})
+		}
+		if m.ColourCode != "" {
+			if _, ok := cat.Colour(m.ColourCode); !ok {
+				add(f+"colour_code", "quote.colour_unknown", map[string]any{"Code": m.ColourCode})
+			}
+		}
+		if !m.Quantity.IsPositive() {
+			add(f+"quantity", "quote.material_quantity", nil)
+		} else if m.Quantity.GreaterThan(decimal.NewFromInt(1_000_000)) {
+			add(f+"quantity", "quote.quantity_max", map[string]any{"Max": 1_000_000})
+		}
+	}
+	return errs
+}
+
+// resolveItems looks up and checks everything an item refers to.
+func resolveItems(cat Catalog, in QuoteInput) ([]itemContext, FieldErrors) {
+	var errs FieldErrors
+	out := make([]itemContext, 0, len(in.Items))
+	for i, it := range in.Items {
+		f := fmt.Sprintf("items[%d].", i)
+		add := func(field, key string, args map[string]any) {
+			errs = append(errs, fieldErr(f+field, key, args))
+		}
+		ic := itemContext{index: i, in: it, qty: decimal.NewFromInt(int64(it.Quantity))}
+		okProduct := false
+		if it.ProductCode == "" {
+			add("product_code", "quote.product_required", nil)
+		} else if p, ok := cat.Product(it.ProductCode); !ok {
+			add("product_code", "quote.product_unknown", map[string]any{"Code": it.ProductCode})
+		} else {
+			ic.product, okProduct = p, true
+		}
+		if it.ColourCode != "" {
+			if c, ok := cat.Colour(it.ColourCode); ok {
+				ic.colour = &c
+			} else {
+				add("colour_code", "quote.colour_unknown", map[string]any{"Code": it.ColourCode})
+			}
+		}
+		if it.GlassCode != "" {
+			if g, ok := cat.Material(it.GlassCode); !ok {
+				add("glass_code", "quote.glass_unknown", map[string]any{"Code": it.GlassCode})
+			} else if g.Category != CategoryGlass {
+				add("glass_code", "quote.glass_not_glass", map[string]any{"Code": it.GlassCode})
+			} else {
+				ic.glass = &g
+			}
+		}
+		checkDim := func(field string, v, lo, hi decimal.Decimal, positive, rng, tooBig string) {
+			switch {
+			case !v.IsPositive():
+				add(field, positive, nil)
+			case v.GreaterThan(maxDimension):
+				add(field, tooBig, map[string]any{"Max": MaxDimensionMM})
+			case okProduct && (v.LessThan(lo) || (hi.IsPositive() && v.GreaterThan(hi))):
+				maxText := hi.String()
+				if !hi.IsPositive() {
+					maxText = "∞"
+				}
+				add(field, rng, map[string]any{"Min": lo.String(), "Max": maxText})
+			}
+		}
+		checkDim("width_mm", it.WidthMM, ic.product.MinWidthMM, ic.product.MaxWidthMM,
+			"quote.width_positive", "quote.width_range", "quote.width_too_big")
+		checkDim("height_mm", it.HeightMM, ic.product.MinHeightMM, ic.product.MaxHeightMM,
+			"quote.height_positive", "quote.height_range", "quote.height_too_big")
+		if it.Quantity < 1 {
+			add("quantity", "quote.quantity_min", nil)
+		} else if it.Quantity > MaxItemQuantity {
+			add("quantity", "quote.quantity_max", map[string]any{"Max": MaxItemQuantity})
+		}
+		if okProduct {
+			ic.dims = NewDims(it.WidthMM, it.HeightMM, ic.product.Hojas, it.Quantity)
+			ic.glassDim = ic.dims
+			if !ic.product.GlassDeductWMM.IsZero() || !ic.product.GlassDeductHMM.IsZero() {
+				ic.glassDim = NewDims(decimal.Max(zero, it.WidthMM.Sub(ic.product.GlassDeductWMM)),
+					decimal.Max(zero, it.HeightMM.Sub(ic.product.GlassDeductHMM)), ic.product.Hojas, it.Quantity)
+			}
+			ic.areaM2 = it.WidthMM.Mul(it.HeightMM).Shift(-6)
+		}
+		out = append(out, ic)
+	}
+	return out, errs
+}
+
+func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLineResult {
+	out := make([]MaterialLineResult, 0, len(lines))
+	for i, l := range lines {
+		mat, _ := q.cat.Material(l.MaterialCode) // validated
+		price := mat.Cost
+		if l.ColourCode != "" {
+			c, _ := q.cat.Colour(l.ColourCode)
+			price = q.colourPrice(mat, &c)
+		}
+		qty := RoundQty(l.Quantity)
+		out = append(out, MaterialLineResult{
+			Index: i, MaterialCode: mat.Code, MaterialName: mat.Name, ColourCode: l.ColourCode, Unit: mat.Unit,
+			Quantity: qty, UnitCost: price, Cost: RoundMoney(qty.Mul(price)), Optional: l.Optional,
+		})
+	}
+	return out
+}
+
+// computeTotals applies DOMAIN.md's quote totals. Item amounts are already
+// rounded; utilidad, indirectos and subtotal come from the exact products of
+// their sum and are rounded once each. In compatible mode IVA and total are
+// also taken from the exact (unrounded) subtotal, as the prototype did, so
+// old quotes re-price to the centavo; in the other modes IVA is computed on
+// the rounded tax base and total = base + IVA, so the printed figures add up.
+func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount) *FieldError {
+	t := &r.Totals
+	t.Buckets, t.LooseMaterials, t.OptionalAmount = Buckets{}, zero, zero
+	for _, it := range r.Items {
+		if !it.Optional {
+			t.Buckets = t.Buckets.add(it.Buckets)
+		}
+	}
+	for _, m := range r.Materials {
+		if !m.Optional {
+			t.LooseMaterials = t.LooseMaterials.Add(m.Cost)
+		}
+	}
+	t.Materials = t.Buckets.Materials().Add(t.LooseMaterials)
+	t.Labour = t.Buckets.Labour
+	t.Cost = t.Materials.Add(t.Labour)
+
+	util := t.Cost.Mul(rates.Profit)
+	ind := t.Cost.Mul(rates.Indirect)
+	subExact := t.Cost.Add(util).Add(ind)
+	t.Utilidad, t.Indirectos, t.Subtotal = RoundMoney(util), RoundMoney(ind), RoundMoney(subExact)
+
+	base := t.Subtotal
+	if mode == ModeCompatible {
+		base = subExact
+	}
+	discExact := disc.Amount
+	if disc.Rate.IsPositive() {
+		discExact = base.Mul(disc.Rate)
+	}
+	if discExact.GreaterThan(base) {
+		return fieldErr("discount.amount", "quote.discount_too_big", map[string]any{"Subtotal": FormatMXN(t.Subtotal)})
+	}
+	t.Discount = RoundMoney(discExact)
+	ivaRate := rates.IVA
+	if rates.IVAExempt {
+		ivaRate = zero
+	}
+	if mode == ModeCompatible {
+		taxExact := base.Sub(discExact)
+		t.TaxBase = RoundMoney(taxExact)
+		t.IVA = RoundMoney(taxExact.Mul(ivaRate))
+		t.Total = RoundMoney(taxExact.Add(taxExact.Mul(ivaRate)))
+	} else {
+		t.TaxBase = t.Subtotal.Sub(t.Discount)
+		t.IVA = RoundMoney(t.TaxBase.Mul(ivaRate))
+		t.Total = t.TaxBase.Add(t.IVA)
+	}
+	t.Anticipo = RoundMoney(t.Total.Mul(rates.Deposit))
+	t.Saldo = t.Total.Sub(t.Anticipo)
+
+	r.spread(rates)
+	return nil
+}
+
+// spread shares the subtotal (before discount) among the non-optional lines
+// in proportion to their cost, rounds each share to centavos and puts the
+// rounding remainder on the costliest line, so the shares add up exactly to
+// the subtotal. Optional lines get cost × (1 + utilidad + indirectos).
+func (r *QuoteResult) spread(rates Rates) {
+	type share struct {
+		cost   decimal.Decimal
+		amount *decimal.Decimal
+		unit   *decimal.Decimal
+		qty    decimal.Decimal
+	}
+	var main []share
+	markup := one.Add(rates.Profit).Add(rates.Indirect)
+	opt := func(cost, qty decimal.Decimal, amount, unit *decimal.Decimal) {
+		*amount = RoundMoney(cost.Mul(markup))
+		*unit = RoundMoney(amount.Div(qty))
+		r.Totals.OptionalAmount = r.Totals.OptionalAmount.Add(*amount)
+	}
+	for i := range r.Items {
+		it := &r.Items[i]
+		q := decimal.NewFromInt(int64(it.Quantity))
+		if it.Optional {
+			opt(it.Cost, q, &it.Amount, &it.UnitPrice)
+			continue
+		}
+		main = append(main, share{it.Cost, &it.Amount, &it.UnitPrice, q})
+	}
+	for i := range r.Materials {
+		m := &r.Materials[i]
+		if m.Optional {
+			opt(m.Cost, m.Quantity, &m.Amount, &m.UnitPrice)
+			continue
+		}
+		main = append(main, share{m.Cost, &m.Amount, &m.UnitPrice, m.Quantity})
+	}
+	total := r.Totals.Cost
+	if len(main) == 0 {
+		return
+	}
+	sum := zero
+	largest := 0
+	for k, s := range main {
+		if total.IsPositive() {
+			*s.amount = RoundMoney(r.Totals.Subtotal.Mul(s.cost).Div(total))
+		} else {
+			*s.amount = zero
+		}
+		sum = sum.Add(*s.amount)
+		if s.cost.GreaterThan(main[largest].cost) {
+			largest = k
+		}
+	}
+	*main[largest].amount = main[largest].amount.Add(r.Totals.Subtotal.Sub(sum))
+	for _, s := range main {
+		*s.unit = RoundMoney(s.amount.Div(s.qty))
+	}
+}
+
+type itemReqs struct {
+	item int
+	reqs []pieceReq
+}
+
+// packAndAllocate packs the profile pieces of every (material, colour) across
+// the quote and charges each line its share of the bars by length used,
+// rounded to centavos with the remainder on the longest line so the shares
+// add up to the bars' cost exactly.
+func (q *quotePricer) packAndAllocate(items []ItemResult, all []itemReqs) ([]CutGroup, error) {
+	type lineRef struct {
+		item, line int
+		mm         int
+	}
+	type group struct {
+		mat    Material
+		colour string
+		price  decimal.Decimal
+		pieces []Piece
+		lines  []lineRef
+	}
+	groups := map[colourKey]*group{}
+	var order []colourKey
+	for _, ir := range all {
+		for _, req := range ir.reqs {
+			k := colourKey{req.material.Code, req.colour}
+			g := groups[k]
+			if g == nil {
+				g = &group{mat: req.material, colour: req.colour, price: req.price}
+				groups[k] = g
+				order = append(order, k)
+			}
+			ref := lineRef{item: ir.item, line: req.line}
+			for _, mm := range req.pieces {
+				g.pieces = append(g.pieces, Piece{LengthMM: mm, Item: ir.item, Line: req.line, Label: req.label})
+				ref.mm += mm
+			}
+			g.lines = append(g.lines, ref)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		if order[i].material != order[j].material {
+			return order[i].material < order[j].material
+		}
+		return order[i].colour < order[j].colour
+	})
+	var out []CutGroup
+	for _, k := range order {
+		g := groups[k]
+		barMM := int(g.mat.BarLengthM.Mul(mmPerM).Round(0).IntPart())
+		pk, err := PackBars(barMM, g.pieces, q.cut)
+		if err != nil {
+			if pe, ok := err.(*PieceTooLongError); ok {
+				return nil, fieldErr(fmt.Sprintf("items[%d]", pe.Piece.Item), "quote.piece_too_long",
+					map[string]any{"Length": pe.Piece.LengthMM, "Material": g.mat.Name, "Bar": barMM})
+			}
+			return nil, err
+		}
+		barsM := decimal.NewFromInt(int64(len(pk.Bars))).Mul(g.mat.BarLengthM)
+		cost := RoundMoney(barsM.Mul(g.price))
+		out = append(out, CutGroup{MaterialCode: g.mat.Code, MaterialName: g.mat.Name, ColourCode: g.colour,
+			PriceM: g.price, Cost: cost, Packing: pk})
+
+		totalMM := decimal.NewFromInt(int64(pk.PiecesMM))
+		allocated, longest := zero, -1
+		for i, ref := range g.lines {
+			ld := &items[ref.item].Lines[ref.line]
+			if ref.mm == 0 || pk.PiecesMM == 0 {
+				ld.Cost, ld.Quantity = zero, zero
+				continue
+			}
+			share := decimal.NewFromInt(int64(ref.mm)).Div(totalMM)
+			ld.Cost = RoundMoney(cost.Mul(share))
+			windows := decimal.NewFromInt(int64(items[ref.item].Quantity))
+			ld.Quantity = RoundQty(barsM.Mul(share).Div(windows))
+			allocated = allocated.Add(ld.Cost)
+			if longest < 0 || ref.mm > g.lines[longest].mm {
+				longest = i
+			}
+		}
+		if longest >= 0 {
+			ref := g.lines[longest]
+			ld := &items[ref.item].Lines[ref.line]
+			ld.Cost = ld.Cost.Add(cost.Sub(allocated))
+		}
+	}
+	return out, nil
+}
+
+// CutPlan packs the profile pieces of every non-optional item of the quote,
+// whatever its pricing mode, for the workshop order: bars per profile and
+// colour with their pieces. Lines given as metres are packed as one piece
+// per window, as in optimizado.
+func CutPlan(cat Catalog, in QuoteInput) ([]CutGroup, error) {
+	in.Mode = ModeOptimizado
+	res, err := PriceQuote(cat, in)
+	if err != nil {
+		return nil, err
+	}
+	return res.Cuts, nil
+}
