@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
+
+	"cotizador/handlers"
 )
 
 // Config is read from the environment once, at start.
@@ -16,6 +19,7 @@ type Config struct {
 	Env      string
 	LogLevel slog.Level
 	BaseURL  string
+	Security handlers.Security
 }
 
 // configVar documents one environment variable: the README's configuration
@@ -31,6 +35,14 @@ var configVars = []configVar{
 	{"COTIZADOR_ENV", "development"},
 	{"COTIZADOR_LOG_LEVEL", "info"},
 	{"COTIZADOR_BASE_URL", ""},
+	{"COTIZADOR_SESSION_IDLE", "12h"},
+	{"COTIZADOR_SESSION_ABSOLUTE", "720h"},
+	{"COTIZADOR_LOCKOUT_ATTEMPTS", "5"},
+	{"COTIZADOR_LOCKOUT_DURATION", "15m"},
+	{"COTIZADOR_RATE_LIMIT", "100"},
+	{"COTIZADOR_LOGIN_RATE_LIMIT", "10"},
+	{"COTIZADOR_TRUSTED_PROXIES", ""},
+	{"COTIZADOR_CORS_ORIGINS", ""},
 }
 
 // ConfigError names the variable with a bad value; it stops start-up with
@@ -92,5 +104,68 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			return c, &ConfigError{"COTIZADOR_BASE_URL", c.BaseURL, "en producción debe ser https / must be https in production"}
 		}
 	}
+
+	sec := handlers.DefaultSecurity()
+	duration := func(name string, min time.Duration) (time.Duration, error) {
+		v := get(name)
+		d, err := time.ParseDuration(v)
+		if err != nil || d < min {
+			return 0, &ConfigError{name, v, fmt.Sprintf("se espera una duración de al menos %s, p. ej. 12h o 15m / want a duration of at least %s", min, min)}
+		}
+		return d, nil
+	}
+	number := func(name string, min, max int) (int, error) {
+		v := get(name)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			return 0, &ConfigError{name, v, fmt.Sprintf("se espera un entero de %d a %d / want an integer from %d to %d", min, max, min, max)}
+		}
+		return n, nil
+	}
+	var err2 error
+	if sec.Sessions.Idle, err2 = duration("COTIZADOR_SESSION_IDLE", time.Minute); err2 != nil {
+		return c, err2
+	}
+	if sec.Sessions.Absolute, err2 = duration("COTIZADOR_SESSION_ABSOLUTE", time.Minute); err2 != nil {
+		return c, err2
+	}
+	if sec.Lockout.MaxFailures, err2 = number("COTIZADOR_LOCKOUT_ATTEMPTS", 1, 1000); err2 != nil {
+		return c, err2
+	}
+	if sec.Lockout.Duration, err2 = duration("COTIZADOR_LOCKOUT_DURATION", time.Second); err2 != nil {
+		return c, err2
+	}
+	if sec.RateLimit, err2 = number("COTIZADOR_RATE_LIMIT", 0, 1000000); err2 != nil {
+		return c, err2
+	}
+	if sec.LoginRateLimit, err2 = number("COTIZADOR_LOGIN_RATE_LIMIT", 0, 1000000); err2 != nil {
+		return c, err2
+	}
+	for _, p := range splitList(get("COTIZADOR_TRUSTED_PROXIES")) {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return c, &ConfigError{"COTIZADOR_TRUSTED_PROXIES", p, "se espera una lista de IP o CIDR separada por comas / want a comma-separated list of IPs or CIDRs"}
+			}
+		}
+		sec.TrustedProxies = append(sec.TrustedProxies, p)
+	}
+	for _, o := range splitList(get("COTIZADOR_CORS_ORIGINS")) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return c, &ConfigError{"COTIZADOR_CORS_ORIGINS", o, "se espera una lista de orígenes como https://app.example.mx / want a list of origins like https://app.example.mx"}
+		}
+		sec.CORSOrigins = append(sec.CORSOrigins, strings.TrimSuffix(o, "/"))
+	}
+	c.Security = sec
 	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

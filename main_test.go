@@ -82,7 +82,7 @@ func TestRunCommands(t *testing.T) {
 	e := env(map[string]string{"COTIZADOR_DB": dbPath})
 	runOut := func(args ...string) (string, error) {
 		var out, errOut strings.Builder
-		err := run(ctx, append([]string{"cotizador"}, args...), e, &out, &errOut)
+		err := run(ctx, append([]string{"cotizador"}, args...), e, strings.NewReader(""), &out, &errOut)
 		return out.String() + errOut.String(), err
 	}
 
@@ -99,7 +99,7 @@ func TestRunCommands(t *testing.T) {
 		}
 	})
 	t.Run("bad config exits 2", func(t *testing.T) {
-		err := run(ctx, []string{"cotizador", "serve"}, env(map[string]string{"COTIZADOR_ENV": "staging"}), io.Discard, io.Discard)
+		err := run(ctx, []string{"cotizador", "serve"}, env(map[string]string{"COTIZADOR_ENV": "staging"}), nil, io.Discard, io.Discard)
 		if exitCode(err) != 2 || !strings.Contains(err.Error(), "COTIZADOR_ENV") {
 			t.Errorf("err = %v", err)
 		}
@@ -146,7 +146,7 @@ func startServe(t *testing.T, dbPath string) (addr string, cancel context.Cancel
 	go func() {
 		ch <- run(ctx, []string{"cotizador"}, env(map[string]string{
 			"COTIZADOR_DB": dbPath, "COTIZADOR_ADDR": "127.0.0.1:0",
-		}), pw, io.Discard)
+		}), nil, pw, io.Discard)
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)

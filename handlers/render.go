@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 
 	"cotizador/locales"
@@ -10,13 +12,17 @@ import (
 type navItem struct {
 	Href   string
 	Label  string
+	Access access
 	Active bool
 }
 
 // navigation lists the main menu; later features add their pages here.
 var navigation = []navItem{
-	{Href: "/", Label: "nav.home"},
-	{Href: "/estado", Label: "nav.status"},
+	{Href: "/", Label: "nav.home", Access: anyUser},
+	{Href: "/usuarios", Label: "nav.users", Access: managers},
+	{Href: "/seguridad", Label: "nav.security", Access: ownerOnly},
+	{Href: "/estado", Label: "nav.status", Access: managers},
+	{Href: "/cuenta", Label: "nav.account", Access: anyUser},
 }
 
 // flashMessage is a message shown once above the page content. Message is a
@@ -44,16 +50,24 @@ func (s *server) translator(c *fiber.Ctx) *locales.Translator {
 // pageData returns the data every template may use, merged with data.
 func (s *server) pageData(c *fiber.Ctx, titleKey string, data fiber.Map) fiber.Map {
 	l := s.translator(c)
-	nav := make([]navItem, len(navigation))
-	for i, n := range navigation {
-		n.Active = n.Href == c.Path()
-		nav[i] = n
+	var nav []navItem
+	if u := currentUser(c); u != nil {
+		for _, n := range navigation {
+			if n.Access.public || slices.Contains(n.Access.roles, u.Role) {
+				n.Active = n.Href == c.Path()
+				nav = append(nav, n)
+			}
+		}
 	}
+	u := currentUser(c)
+	csrfToken, _ := c.Locals(localsCSRF).(string)
 	m := fiber.Map{
 		"L":       l,
 		"Nav":     nav,
 		"Version": s.Config.Build.Version,
-		"Flash":   []flashMessage(nil),
+		"Flash":   s.takeFlash(c),
+		"User":    u,
+		"CSRF":    csrfToken,
 	}
 	if titleKey != "" {
 		m["Title"] = l.T(titleKey)

@@ -5,29 +5,65 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/compress"
 )
 
-// routes registers every route of the application, with its middleware.
+// routes registers every route of the application, with its middleware and
+// the roles each route allows (see access.go; a test walks them all).
 func (s *server) routes(a *fiber.App) {
 	a.Use(requestID())
 	a.Use(s.logRequests())
 	a.Use(s.recoverPanics())
+	a.Use(s.securityHeaders())
+	a.Use(s.corsPolicy())
 	a.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	a.Use(s.language())
+	a.Use(s.rateLimit())
+	a.Use(s.authenticate())
+	a.Use(s.csrfProtection())
+	a.Use(s.bindCSRF())
+
+	r := router{s: s, r: a}
 
 	// Static files under content-hashed names; favicon and manifest at the
 	// well-known paths browsers ask for.
-	a.Get("/static/*", s.assets.Serve)
-	a.Get("/favicon.ico", s.assets.ServeFile("img/favicon.svg"))
-	a.Get("/manifest.webmanifest", s.manifest)
+	r.get("/static/*", public, s.assets.Serve)
+	r.get("/favicon.ico", public, s.assets.ServeFile("img/favicon.svg"))
+	r.get("/manifest.webmanifest", public, s.manifest)
 
-	health := a.Group("/api/health")
-	health.Get("/", s.healthAlive)
-	health.Get("/live", s.healthAlive)
-	health.Get("/ready", s.healthReady)
-	health.Get("/database", s.healthDatabase)
-	health.Get("/detailed", s.healthDetailed)
-	health.Get("/metrics", s.metrics.Handler())
-	health.Get("/version", s.healthVersion)
+	// Health: probes and monitoring, no session needed (detailed checks
+	// its own audience).
+	r.get("/api/health/", public, s.healthAlive)
+	r.get("/api/health/live", public, s.healthAlive)
+	r.get("/api/health/ready", public, s.healthReady)
+	r.get("/api/health/database", public, s.healthDatabase)
+	r.get("/api/health/detailed", public, s.healthDetailed)
+	r.get("/api/health/metrics", public, s.metrics.Handler())
+	r.get("/api/health/version", public, s.healthVersion)
 
-	a.Get("/", s.home)
-	a.Get("/estado", s.statusPage)
+	// Setup, sign-in, password reset.
+	r.get("/setup", public, s.setupPage)
+	r.post("/setup", public, s.setupSubmit)
+	r.get("/login", public, s.loginPage)
+	r.post("/login", public, s.loginRateLimit(), s.loginSubmit)
+	r.post("/logout", anyUser, s.logout)
+	r.get("/restablecer/:token", public, s.resetPage)
+	r.post("/restablecer/:token", public, s.resetSubmit)
+	r.post("/contrasena/revisar", public, s.passwordCheck)
+
+	// My account: password, sessions, API tokens.
+	r.get("/cuenta", anyUser, s.accountPage)
+	r.post("/cuenta/contrasena", anyUser, s.accountPassword)
+	r.post("/cuenta/sesiones/cerrar-otras", anyUser, s.accountEndOtherSessions)
+	r.post("/cuenta/sesiones/:id/cerrar", anyUser, s.accountEndSession)
+	r.post("/cuenta/tokens", anyUser, s.accountCreateToken)
+	r.post("/cuenta/tokens/:id/revocar", anyUser, s.accountRevokeToken)
+
+	// Users (owner and admin) and the security log (owner).
+	r.get("/usuarios", managers, s.usersPage)
+	r.post("/usuarios", managers, s.usersCreate)
+	r.get("/usuarios/:id", managers, s.userPage)
+	r.post("/usuarios/:id", managers, s.userUpdate)
+	r.post("/usuarios/:id/desbloquear", managers, s.userUnlock)
+	r.get("/seguridad", ownerOnly, s.securityLogPage)
+
+	r.get("/", anyUser, s.home)
+	r.get("/estado", managers, s.statusPage)
 }

@@ -23,9 +23,10 @@ import (
 // Config is what the HTTP layer needs to know about the deployment.
 type Config struct {
 	// Env is "development" or "production".
-	Env     string
-	BaseURL string
-	Build   BuildInfo
+	Env      string
+	BaseURL  string
+	Build    BuildInfo
+	Security Security
 }
 
 // BuildInfo identifies the running binary.
@@ -65,6 +66,9 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Clock == nil {
 		d.Clock = app.SystemClock{}
 	}
+	if d.Config.Security.Sessions.Idle == 0 {
+		d.Config.Security = DefaultSecurity()
+	}
 	bundle, err := locales.NewBundle(d.Logger)
 	if err != nil {
 		return nil, err
@@ -97,7 +101,21 @@ func New(d Deps) (*fiber.App, error) {
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             8 << 20,
 		AppName:               "cotizador",
+		// Client IPs come from X-Forwarded-For only when the direct peer is
+		// a configured proxy; otherwise anyone could pick their own IP and
+		// dodge the rate limits.
+		EnableTrustedProxyCheck: len(d.Config.Security.TrustedProxies) > 0,
+		TrustedProxies:          d.Config.Security.TrustedProxies,
+		ProxyHeader:             proxyHeader(d.Config.Security.TrustedProxies),
+		EnableIPValidation:      true,
 	})
 	s.routes(a)
 	return a, nil
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cotizador/app"
+	"cotizador/auth"
 	"cotizador/db"
 	"cotizador/handlers"
 )
@@ -70,6 +71,16 @@ type Option func(*handlers.Deps)
 // Production runs the app in production mode.
 func Production() Option { return func(d *handlers.Deps) { d.Config.Env = "production" } }
 
+// WithSecurity adjusts the security settings (rate limits are off by
+// default in tests; the tests of the limits turn them on).
+func WithSecurity(f func(*handlers.Security)) Option {
+	return func(d *handlers.Deps) { f(&d.Config.Security) }
+}
+
+// FastPasswords are argon2id parameters cheap enough for tests that create
+// many accounts; production uses auth.DefaultParams.
+var FastPasswords = auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
 // NewApp builds the full application over a fresh database.
 func NewApp(t testing.TB, opts ...Option) *App {
 	t.Helper()
@@ -81,10 +92,14 @@ func NewApp(t testing.TB, opts ...Option) *App {
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Clock:  clock,
 		Config: handlers.Config{
-			Env:   "development",
-			Build: handlers.BuildInfo{Version: "test", Commit: "abc123", BuildTime: "2026-11-26T00:00:00Z", GoVersion: "go-test"},
+			Env:      "development",
+			Build:    handlers.BuildInfo{Version: "test", Commit: "abc123", BuildTime: "2026-11-26T00:00:00Z", GoVersion: "go-test"},
+			Security: handlers.DefaultSecurity(),
 		},
 	}
+	deps.Config.Security.PasswordParams = FastPasswords
+	deps.Config.Security.RateLimit = 0
+	deps.Config.Security.LoginRateLimit = 0
 	for _, o := range opts {
 		o(&deps)
 	}
