@@ -133,4 +133,3 @@ func (db *DB) PurgeLoginAttempts(ctx context.Context, cutoff time.Time) (int64, 
 	}
 	return res.RowsAffected()
 }
-

@@ -42,7 +42,6 @@ func (a access) String() string {
 	return "roles:" + strings.Join(names, ",")
 }
 
-
 // require enforces a route's access rule. Anonymous callers of a private
 // page are sent to the login page (and come back after it); API callers get
 // a JSON 401; a signed-in user without the role gets a 403.
@@ -88,5 +87,9 @@ func (rt router) add(method, path string, a access, hs ...fiber.Handler) {
 	}
 }
 
-func (rt router) get(path string, a access, hs ...fiber.Handler)  { rt.add(fiber.MethodGet, path, a, hs...) }
-func (rt router) post(path string, a access, hs ...fiber.Handler) { rt.add(fiber.MethodPost, path, a, hs...) }
+func (rt router) get(path string, a access, hs ...fiber.Handler) {
+	rt.add(fiber.MethodGet, path, a, hs...)
+}
+func (rt router) post(path string, a access, hs ...fiber.Handler) {
+	rt.add(fiber.MethodPost, path, a, hs...)
+}

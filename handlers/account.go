@@ -196,4 +196,3 @@ func (s *server) accountRevokeToken(c *fiber.Ctx) error {
 	s.setFlash(c, "success", "account.token_revoked")
 	return redirect(c, "/cuenta")
 }
-
