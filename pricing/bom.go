@@ -217,7 +217,9 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 			if req.label == "" {
 				req.label = mat.Name
 			}
-			req.pieces = q.linePieces(ld, net, mat, ic.in.Quantity)
+			if req.pieces, err = q.linePieces(ic, ld, net, mat); err != nil {
+				return nil, nil, err
+			}
 			ld.Packed = true
 			lines = append(lines, ld)
 			reqs = append(reqs, req)
@@ -307,28 +309,44 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat Material, di
 	return net, nil
 }
 
+// MaxQuotePieces bounds the cuts one optimizado quote may ask for, so a
+// mistaken count formula (say width_mm instead of 2) cannot exhaust memory.
+const MaxQuotePieces = 20_000
+
 // linePieces lists the cuts of a packed line for all windows of the item.
 // A line given as metres (no cut count/length) is packed as one piece of
 // that length per window, split into usable-bar chunks when longer.
-func (q *quotePricer) linePieces(ld LineDetail, net decimal.Decimal, mat Material, windows int) []int {
-	var perWindow []int
+func (q *quotePricer) linePieces(ic *itemContext, ld LineDetail, net decimal.Decimal, mat Material) ([]int, error) {
+	windows := ic.in.Quantity
+	count, length, last := 0, 0, 0 // count pieces of length, then one of last
 	if ld.CutCount > 0 && ld.CutLengthMM > 0 {
-		for range ld.CutCount {
-			perWindow = append(perWindow, ld.CutLengthMM)
-		}
+		count, length = ld.CutCount, ld.CutLengthMM
 	} else if mm := int(net.Mul(mmPerM).Round(0).IntPart()); mm > 0 {
-		usable := int(mat.BarLengthM.Mul(mmPerM).IntPart()) - 2*q.cut.TrimMM
-		for usable > 0 && mm > usable {
-			perWindow = append(perWindow, usable)
-			mm -= usable
+		last = mm
+		if usable := int(mat.BarLengthM.Mul(mmPerM).IntPart()) - 2*q.cut.TrimMM; usable > 0 && mm > usable {
+			count, length = (mm-1)/usable, usable
+			last = mm - count*usable
 		}
-		perWindow = append(perWindow, mm)
 	}
-	out := make([]int, 0, len(perWindow)*windows)
+	perWindow := count
+	if last > 0 {
+		perWindow++
+	}
+	if perWindow > MaxQuotePieces || perWindow*windows > MaxQuotePieces-q.pieces {
+		return nil, fieldErr(fmt.Sprintf("items[%d]", ic.index), "quote.too_many_pieces",
+			map[string]any{"Max": MaxQuotePieces})
+	}
+	q.pieces += perWindow * windows
+	out := make([]int, 0, perWindow*windows)
 	for range windows {
-		out = append(out, perWindow...)
+		for range count {
+			out = append(out, length)
+		}
+		if last > 0 {
+			out = append(out, last)
+		}
 	}
-	return out
+	return out, nil
 }
 
 // waste picks the factor for por_metro/optimizado: the line's, else the

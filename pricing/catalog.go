@@ -298,7 +298,18 @@ func ValidateMaterial(m Material) error {
 	if m.BarLengthM.IsNegative() {
 		errs = append(errs, fieldErr("bar_length_m", "catalog.bar_length_negative", nil))
 	}
+	if m.Cost.IsNegative() {
+		errs = append(errs, fieldErr("cost", "catalog.cost_negative", nil))
+	}
 	return errs.errOrNil()
+}
+
+// ValidateColour checks a colour before it is saved.
+func ValidateColour(c Colour) error {
+	if !c.Factor.IsPositive() {
+		return FieldErrors{fieldErr("factor", "catalog.factor_positive", nil)}
+	}
+	return nil
 }
 
 var maxWaste = decimal.NewFromInt(3)

@@ -90,6 +90,7 @@ var messagesES = map[string]string{
 	"quote.discount_negative":     "El descuento no puede ser negativo",
 	"quote.discount_too_big":      "El descuento no puede ser mayor que el subtotal ({{.Subtotal}})",
 	"quote.piece_too_long":        "La pieza de {{.Length}} mm de «{{.Material}}» no cabe en un tramo de {{.Bar}} mm",
+	"quote.too_many_pieces":       "La cotización tiene demasiadas piezas para optimizar (máximo {{.Max}})",
 	"quote.cut_settings":          "Los ajustes de corte no son válidos: {{.Reason}}",
 	"catalog.waste_range":         "El factor de desperdicio debe estar entre 1 y 3",
 	"catalog.bom_quantity":        "La línea necesita una fórmula de cantidad o un número y un largo de cortes",
@@ -97,6 +98,8 @@ var messagesES = map[string]string{
 	"catalog.range_order":         "El mínimo no puede ser mayor que el máximo",
 	"catalog.duplicate":           "El código «{{.Code}}» está repetido",
 	"catalog.bar_length_negative": "El largo del tramo no puede ser negativo",
+	"catalog.cost_negative":       "El costo no puede ser negativo",
+	"catalog.factor_positive":     "El factor del color debe ser mayor que cero",
 }
 
 // MessageTemplates returns a copy of the Spanish templates by key, e.g. for

@@ -182,6 +182,7 @@ type quotePricer struct {
 	cut            CutSettings
 	plans          map[string][]plannedLine // by product code
 	prices         map[colourKey]decimal.Decimal
+	pieces         int // cuts requested so far (optimizado)
 }
 
 // PriceQuote prices a quote against the catalogue. Input problems come back
@@ -322,7 +323,7 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 				add(f+"colour_code", "quote.colour_unknown", map[string]any{"Code": m.ColourCode})
 			}
 		}
-		if !m.Quantity.IsPositive() {
+		if !RoundQty(m.Quantity).IsPositive() { // 0.0004 would round to 0
 			add(f+"quantity", "quote.material_quantity", nil)
 		} else if m.Quantity.GreaterThan(decimal.NewFromInt(1_000_000)) {
 			add(f+"quantity", "quote.quantity_max", map[string]any{"Max": 1_000_000})

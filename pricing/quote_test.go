@@ -141,7 +141,11 @@ func testCatalog(t testing.TB) *MemCatalog {
 		Code: "P4", Name: "Divide entre cero", Type: TypeFija, Hojas: 1,
 		BOM: []BOMLine{{MaterialCode: "CON-S", QuantityFormula: "1 / (width_m - 1)"}},
 	}
-	cat, err := NewMemCatalog(mats, colours, []Product{p1, p2, p3, p4}, prices)
+	p5 := Product{
+		Code: "P5", Name: "Conteo absurdo", Type: TypeFija, Hojas: 1,
+		BOM: []BOMLine{{MaterialCode: "PER-A", CutCountFormula: "width_mm * 100", CutLengthFormula: "100"}},
+	}
+	cat, err := NewMemCatalog(mats, colours, []Product{p1, p2, p3, p4, p5}, prices)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,6 +376,57 @@ func TestOptimizadoPieceTooLong(t *testing.T) {
 	wantMoney(t, "por_metro profiles", res.Items[0].Buckets.Profiles, "660.00") // 6 m × 1.10 × 100
 }
 
+// TestOptimizadoSplitsLongLines: P2's perimeter line at 1000 × 5000 mm is
+// 12 m, longer than a bar (5980 mm usable): packed as 5980 + 5980 + 40 mm.
+// Each 5980 mm piece fills a bar (5980 + 4 kerf = capacity 5984), the 40 mm
+// piece needs a third: 3 bars × 6 m × 100 = 1800.00.
+func TestOptimizadoSplitsLongLines(t *testing.T) {
+	in := QuoteInput{Mode: ModeOptimizado, Rates: DefaultRates(),
+		Items: []ItemInput{{ProductCode: "P2", WidthMM: mm(1000), HeightMM: mm(5000), Quantity: 1}}}
+	res := mustPrice(t, testCatalog(t), in)
+	g := res.Cuts[0]
+	if len(g.Bars) != 3 || g.PiecesMM != 12000 || !g.Optimal {
+		t.Errorf("bars %d, pieces %d mm, optimal %v; want 3, 12000, true", len(g.Bars), g.PiecesMM, g.Optimal)
+	}
+	wantMoney(t, "profiles", res.Items[0].Buckets.Profiles, "1800.00")
+}
+
+func TestOptimizadoTooManyPieces(t *testing.T) {
+	// P5 asks for width_mm × 100 = 100 000 cuts per window.
+	in := QuoteInput{Mode: ModeOptimizado, Rates: DefaultRates(),
+		Items: []ItemInput{{ProductCode: "P5", WidthMM: mm(1000), HeightMM: mm(1000), Quantity: 1}}}
+	_, err := PriceQuote(testCatalog(t), in)
+	var fes FieldErrors
+	if !errors.As(err, &fes) || fes[0].Key != "quote.too_many_pieces" ||
+		fes[0].Msg != "La cotización tiene demasiadas piezas para optimizar (máximo 20000)" {
+		t.Errorf("error = %v, want quote.too_many_pieces", err)
+	}
+}
+
+func TestPriceQuoteConcurrent(t *testing.T) {
+	// One catalogue shared by concurrent requests, as the server does (run with -race).
+	cat := PrototypeSeedCatalog()
+	in := benchQuote20()
+	want := mustPrice(t, cat, in).Totals.Total
+	done := make(chan decimal.Decimal)
+	for range 8 {
+		go func() {
+			res, err := PriceQuote(cat, in)
+			if err != nil {
+				t.Error(err)
+				done <- zero
+				return
+			}
+			done <- res.Totals.Total
+		}()
+	}
+	for range 8 {
+		if got := <-done; !got.Equal(want) {
+			t.Errorf("concurrent total = %s, want %s", got, want)
+		}
+	}
+}
+
 // TestRoundingChains: one material line of 0.01.
 //
 //	cost 0.01; utilidad 0.0025 → 0.00; indirectos 0.0015 → 0.00;
@@ -533,7 +588,7 @@ func TestValidationErrors(t *testing.T) {
 			{ProductCode: "NOPE", GlassCode: "VID-NADA", WidthMM: mm(0), HeightMM: mm(-5), Quantity: 1},
 			{WidthMM: mm(200000), HeightMM: mm(1000), Quantity: 20000},
 		},
-		Materials: []MaterialLineInput{{MaterialCode: "XYZ", Quantity: dec("0")}},
+		Materials: []MaterialLineInput{{MaterialCode: "XYZ", Quantity: dec("0")}, {MaterialCode: "HER-ROD-3", Quantity: dec("0.0004")}},
 		Discount:  Discount{Rate: dec("0.1"), Amount: dec("5")},
 	}
 	_, err := PriceQuote(cat, in)
@@ -564,6 +619,7 @@ func TestValidationErrors(t *testing.T) {
 		"items[2].quantity":          "La cantidad no puede pasar de 10000",
 		"materials[0].material_code": "El material «XYZ» no existe en el catálogo",
 		"materials[0].quantity":      "La cantidad debe ser mayor que cero",
+		"materials[1].quantity":      "La cantidad debe ser mayor que cero",
 	}
 	for field, msg := range want {
 		if got[field] != msg {
@@ -686,6 +742,20 @@ func TestValidateProduct(t *testing.T) {
 		if len(got[f]) != 1 {
 			t.Errorf("missing error for %s: %v", f, fes.Fields())
 		}
+	}
+}
+
+func TestValidateMaterialAndColour(t *testing.T) {
+	err := ValidateMaterial(Material{Cost: dec("-1"), BarLengthM: dec("-6"), WasteFactor: dec("5")})
+	var fes FieldErrors
+	if !errors.As(err, &fes) || len(fes) != 3 {
+		t.Errorf("ValidateMaterial = %v, want 3 errors", err)
+	}
+	if err := ValidateColour(Colour{Factor: zero}); err == nil || err.Error() != "El factor del color debe ser mayor que cero" {
+		t.Errorf("ValidateColour = %v", err)
+	}
+	if err := ValidateColour(Colour{Factor: dec("1.15")}); err != nil {
+		t.Errorf("ValidateColour(1.15) = %v", err)
 	}
 }
 
