@@ -38,7 +38,11 @@ type LineDetail struct {
 	UnitPrice    decimal.Decimal
 	Cost         decimal.Decimal
 	Ignored      bool // compatible mode ignores the BOM's glass and labour lines
-	Packed       bool // optimizado: cost is the share of the bars bought
+	// Packed (optimizado): the line's pieces were packed into bars with the
+	// rest of the quote; Cost is its share of those bars by length, Quantity
+	// the metres of bar that share stands for, per window, and Waste is zero
+	// because the bars themselves carry it.
+	Packed bool
 }
 
 // Buckets are an item's (or a quote's) cost by kind.
@@ -209,7 +213,7 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 		}
 		ld.UnitPrice = price
 
-		if ic.mode == ModeOptimizado && role == RoleProfile && mat.Unit == UnitML && mat.BarLengthM.IsPositive() {
+		if ic.mode == ModeOptimised && role == RoleProfile && mat.Unit == UnitML && mat.BarLengthM.IsPositive() {
 			req := pieceReq{material: mat, price: price, line: len(lines), label: l.Description}
 			if ic.colour != nil {
 				req.colour = ic.colour.Code

@@ -11,11 +11,11 @@ import (
 type Mode string
 
 const (
-	// ModePorMetro (default) charges profiles by the metres the BOM uses × waste.
-	ModePorMetro Mode = "por_metro"
-	// ModeOptimizado packs the pieces of the whole quote into bars and
+	// ModeByMetre (default) charges profiles by the metres the BOM uses × waste.
+	ModeByMetre Mode = "por_metro"
+	// ModeOptimised packs the pieces of the whole quote into bars and
 	// allocates the bars' cost back to the lines by length used.
-	ModeOptimizado Mode = "optimizado"
+	ModeOptimised Mode = "optimizado"
 	// ModeCompatible reproduces the prototype's prices exactly.
 	ModeCompatible Mode = "compatible"
 )
@@ -71,7 +71,7 @@ type MaterialLineInput struct {
 
 // QuoteInput is everything PriceQuote needs besides the catalogue.
 type QuoteInput struct {
-	Mode         Mode // "" means ModePorMetro
+	Mode         Mode // "" means ModeByMetre
 	Rates        Rates
 	LabourRateM2 *decimal.Decimal // per-quote labour MXN/m², replaces rate × complexity
 	Discount     Discount
@@ -125,8 +125,8 @@ type Totals struct {
 	Materials      decimal.Decimal // Buckets.Materials() + LooseMaterials
 	Labour         decimal.Decimal
 	Cost           decimal.Decimal
-	Utilidad       decimal.Decimal
-	Indirectos     decimal.Decimal
+	Profit         decimal.Decimal // utilidad
+	Indirect       decimal.Decimal // indirectos
 	// Subtotal is cost + utilidad + indirectos computed from the exact
 	// products and rounded once, as the prototype did, so it can differ by a
 	// centavo from the sum of the rounded figures above it.
@@ -135,8 +135,8 @@ type Totals struct {
 	TaxBase  decimal.Decimal // Subtotal − Discount
 	IVA      decimal.Decimal
 	Total    decimal.Decimal
-	Anticipo decimal.Decimal
-	Saldo    decimal.Decimal // Total − Anticipo, exact
+	Deposit  decimal.Decimal // anticipo
+	Balance  decimal.Decimal // saldo: Total − Deposit, exact
 	// OptionalAmount is the selling price before IVA of the optional lines.
 	OptionalAmount decimal.Decimal
 }
@@ -190,7 +190,7 @@ type quotePricer struct {
 func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	mode := in.Mode
 	if mode == "" {
-		mode = ModePorMetro
+		mode = ModeByMetre
 	}
 	rates := in.Rates
 	if rates.ProfileWaste.IsZero() {
@@ -204,7 +204,7 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	}
 	q := &quotePricer{cat: cat, rates: rates, labourOverride: in.LabourRateM2, cut: in.Cut.orDefault()}
 	res := &QuoteResult{Mode: mode, Rates: rates, LabourRateM2: in.LabourRateM2, Discount: in.Discount}
-	if mode == ModeOptimizado {
+	if mode == ModeOptimised {
 		res.Cut = q.cut
 	}
 
@@ -212,10 +212,10 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	for i := range ctxs {
 		ic := &ctxs[i]
 		ic.mode = mode
-		if mode == ModeOptimizado && ic.in.Optional {
+		if mode == ModeOptimised && ic.in.Optional {
 			// Which bars an option would share depends on whether the
 			// customer takes it; price it on its own metres instead.
-			ic.mode = ModePorMetro
+			ic.mode = ModeByMetre
 		}
 		lines, reqs, err := q.priceItem(ic)
 		if err != nil {
@@ -233,7 +233,7 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 			allReqs = append(allReqs, itemReqs{item: i, reqs: reqs})
 		}
 	}
-	if mode == ModeOptimizado {
+	if mode == ModeOptimised {
 		groups, err := q.packAndAllocate(res.Items, allReqs)
 		if err != nil {
 			return nil, FieldErrors{asFieldError(err, "items")}
@@ -273,7 +273,7 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 	var errs FieldErrors
 	add := func(field, key string, args map[string]any) { errs = append(errs, fieldErr(field, key, args)) }
 	switch mode {
-	case ModePorMetro, ModeOptimizado, ModeCompatible:
+	case ModeByMetre, ModeOptimised, ModeCompatible:
 	default:
 		add("mode", "quote.mode_unknown", map[string]any{"Value": string(mode)})
 	}
@@ -305,7 +305,7 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 	case d.Amount.IsNegative():
 		add("discount.amount", "quote.discount_negative", nil)
 	}
-	if mode == ModeOptimizado {
+	if mode == ModeOptimised {
 		c := in.Cut.orDefault()
 		if c.KerfMM < 0 || c.TrimMM < 0 || c.MinOffcutMM < 0 {
 			add("cut", "quote.cut_settings", map[string]any{"Reason": "no pueden ser negativos"})
@@ -447,7 +447,7 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount) *Fiel
 	util := t.Cost.Mul(rates.Profit)
 	ind := t.Cost.Mul(rates.Indirect)
 	subExact := t.Cost.Add(util).Add(ind)
-	t.Utilidad, t.Indirectos, t.Subtotal = RoundMoney(util), RoundMoney(ind), RoundMoney(subExact)
+	t.Profit, t.Indirect, t.Subtotal = RoundMoney(util), RoundMoney(ind), RoundMoney(subExact)
 
 	base := t.Subtotal
 	if mode == ModeCompatible {
@@ -475,8 +475,8 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount) *Fiel
 		t.IVA = RoundMoney(t.TaxBase.Mul(ivaRate))
 		t.Total = t.TaxBase.Add(t.IVA)
 	}
-	t.Anticipo = RoundMoney(t.Total.Mul(rates.Deposit))
-	t.Saldo = t.Total.Sub(t.Anticipo)
+	t.Deposit = RoundMoney(t.Total.Mul(rates.Deposit))
+	t.Balance = t.Total.Sub(t.Deposit)
 
 	r.spread(rates)
 	return nil
@@ -634,7 +634,7 @@ func (q *quotePricer) packAndAllocate(items []ItemResult, all []itemReqs) ([]Cut
 // colour with their pieces. Lines given as metres are packed as one piece
 // per window, as in optimizado.
 func CutPlan(cat Catalog, in QuoteInput) ([]CutGroup, error) {
-	in.Mode = ModeOptimizado
+	in.Mode = ModeOptimised
 	res, err := PriceQuote(cat, in)
 	if err != nil {
 		return nil, err

@@ -62,13 +62,13 @@ func TestWorkedExample(t *testing.T) {
 	tot := res.Totals
 	wantMoney(t, "materials", tot.Materials, "2277.50")
 	wantMoney(t, "cost", tot.Cost, "2417.90")
-	wantMoney(t, "utilidad", tot.Utilidad, "604.48")
-	wantMoney(t, "indirectos", tot.Indirectos, "362.69")
+	wantMoney(t, "utilidad", tot.Profit, "604.48")
+	wantMoney(t, "indirectos", tot.Indirect, "362.69")
 	wantMoney(t, "subtotal", tot.Subtotal, "3385.06")
 	wantMoney(t, "IVA", tot.IVA, "541.61")
 	wantMoney(t, "total", tot.Total, "3926.67")
-	wantMoney(t, "anticipo", tot.Anticipo, "1963.34")
-	wantMoney(t, "saldo", tot.Saldo, "1963.33")
+	wantMoney(t, "anticipo", tot.Deposit, "1963.34")
+	wantMoney(t, "saldo", tot.Balance, "1963.33")
 	wantMoney(t, "line amount", it.Amount, "3385.06")
 	wantMoney(t, "unit price", it.UnitPrice, "3385.06")
 	if got, want := AmountInWords(tot.Total), "TRES MIL NOVECIENTOS VEINTISÉIS PESOS 67/100 M.N."; got != want {
@@ -176,7 +176,7 @@ func p1Input(mode Mode) QuoteInput {
 //	subtotal 1808.34 × 1.40 = 2531.676 → 2531.68; IVA 405.0688 → 405.07;
 //	total 2936.75; anticipo 1468.375 → 1468.38 (a HALF_UP tie); saldo 1468.37.
 func TestPorMetroByHand(t *testing.T) {
-	res := mustPrice(t, testCatalog(t), p1Input(ModePorMetro))
+	res := mustPrice(t, testCatalog(t), p1Input(ModeByMetre))
 	it := res.Items[0]
 	wantMoney(t, "profiles", it.Buckets.Profiles, "887.34")
 	wantMoney(t, "glass", it.Buckets.Glass, "443.40")
@@ -185,13 +185,13 @@ func TestPorMetroByHand(t *testing.T) {
 	wantMoney(t, "labour", it.Buckets.Labour, "340.00")
 	wantMoney(t, "cost", it.Cost, "1808.34")
 	tot := res.Totals
-	wantMoney(t, "utilidad", tot.Utilidad, "452.09")
-	wantMoney(t, "indirectos", tot.Indirectos, "271.25")
+	wantMoney(t, "utilidad", tot.Profit, "452.09")
+	wantMoney(t, "indirectos", tot.Indirect, "271.25")
 	wantMoney(t, "subtotal", tot.Subtotal, "2531.68")
 	wantMoney(t, "IVA", tot.IVA, "405.07")
 	wantMoney(t, "total", tot.Total, "2936.75")
-	wantMoney(t, "anticipo", tot.Anticipo, "1468.38")
-	wantMoney(t, "saldo", tot.Saldo, "1468.37")
+	wantMoney(t, "anticipo", tot.Deposit, "1468.38")
+	wantMoney(t, "saldo", tot.Balance, "1468.37")
 	wantMoney(t, "unit price", it.UnitPrice, "1265.84") // 2531.68 / 2
 
 	l := it.Lines
@@ -222,7 +222,7 @@ func TestPorMetroByHand(t *testing.T) {
 //	cost = 1380 + 443.40 + 80 + 57.60 + 340 = 2301.00; utilidad 575.25;
 //	indirectos 345.15; subtotal 3221.40; IVA 515.424 → 515.42; total 3736.82.
 func TestOptimizadoByHand(t *testing.T) {
-	res := mustPrice(t, testCatalog(t), p1Input(ModeOptimizado))
+	res := mustPrice(t, testCatalog(t), p1Input(ModeOptimised))
 	it := res.Items[0]
 	wantMoney(t, "profiles", it.Buckets.Profiles, "1380.00")
 	wantMoney(t, "rieles", it.Lines[0].Cost, "763.24")
@@ -233,8 +233,8 @@ func TestOptimizadoByHand(t *testing.T) {
 	wantMoney(t, "glass", it.Buckets.Glass, "443.40")
 	tot := res.Totals
 	wantMoney(t, "cost", tot.Cost, "2301.00")
-	wantMoney(t, "utilidad", tot.Utilidad, "575.25")
-	wantMoney(t, "indirectos", tot.Indirectos, "345.15")
+	wantMoney(t, "utilidad", tot.Profit, "575.25")
+	wantMoney(t, "indirectos", tot.Indirect, "345.15")
 	wantMoney(t, "subtotal", tot.Subtotal, "3221.40")
 	wantMoney(t, "IVA", tot.IVA, "515.42")
 	wantMoney(t, "total", tot.Total, "3736.82")
@@ -263,7 +263,7 @@ func TestOptimizadoByHand(t *testing.T) {
 //	1600 mm of 7160: 1380 × 1980/7160 = 381.6201 → 381.62 and
 //	1380 × 1600/7160 = 308.3799 → 308.38; each item's profiles 690.00.
 func TestOptimizadoSharesBarsAcrossItems(t *testing.T) {
-	in := p1Input(ModeOptimizado)
+	in := p1Input(ModeOptimised)
 	in.Items[0].Quantity = 1
 	in.Items = append(in.Items, in.Items[0])
 	res := mustPrice(t, testCatalog(t), in)
@@ -305,7 +305,7 @@ func TestCompatibleByHand(t *testing.T) {
 	wantMoney(t, "subtotal", tot.Subtotal, "5467.84")
 	wantMoney(t, "IVA", tot.IVA, "874.85")
 	wantMoney(t, "total", tot.Total, "6342.69")
-	wantMoney(t, "anticipo", tot.Anticipo, "3171.35")
+	wantMoney(t, "anticipo", tot.Deposit, "3171.35")
 	if !it.Lines[0].UnitPrice.Equal(dec("130")) {
 		t.Errorf("unit price = %s, want the explicit Negro price 130", it.Lines[0].UnitPrice)
 	}
@@ -321,7 +321,7 @@ func TestChosenGlassWithoutBOMGlassLine(t *testing.T) {
 	in := QuoteInput{Rates: DefaultRates(), Items: []ItemInput{{ProductCode: "P2", GlassCode: "VID-X",
 		WidthMM: mm(1000), HeightMM: mm(1000), Quantity: 1}}}
 	res := mustPrice(t, cat, in)
-	if res.Mode != ModePorMetro {
+	if res.Mode != ModeByMetre {
 		t.Errorf("default mode = %q, want por_metro", res.Mode)
 	}
 	wantMoney(t, "por_metro profiles", res.Items[0].Buckets.Profiles, "440.00")
@@ -362,7 +362,7 @@ func TestBOMFormulaFailure(t *testing.T) {
 
 func TestOptimizadoPieceTooLong(t *testing.T) {
 	// P3's "larga" line cuts width_mm + 5000 = 6000 mm from a 6 m bar with 10 mm trims.
-	in := QuoteInput{Mode: ModeOptimizado, Rates: DefaultRates(),
+	in := QuoteInput{Mode: ModeOptimised, Rates: DefaultRates(),
 		Items: []ItemInput{{ProductCode: "P3", WidthMM: mm(1000), HeightMM: mm(1000), Quantity: 1}}}
 	_, err := PriceQuote(testCatalog(t), in)
 	var fes FieldErrors
@@ -371,7 +371,7 @@ func TestOptimizadoPieceTooLong(t *testing.T) {
 		t.Errorf("error = %v, want the piece_too_long message", err)
 	}
 	// por_metro prices the same line by its metres.
-	in.Mode = ModePorMetro
+	in.Mode = ModeByMetre
 	res := mustPrice(t, testCatalog(t), in)
 	wantMoney(t, "por_metro profiles", res.Items[0].Buckets.Profiles, "660.00") // 6 m × 1.10 × 100
 }
@@ -381,7 +381,7 @@ func TestOptimizadoPieceTooLong(t *testing.T) {
 // Each 5980 mm piece fills a bar (5980 + 4 kerf = capacity 5984), the 40 mm
 // piece needs a third: 3 bars × 6 m × 100 = 1800.00.
 func TestOptimizadoSplitsLongLines(t *testing.T) {
-	in := QuoteInput{Mode: ModeOptimizado, Rates: DefaultRates(),
+	in := QuoteInput{Mode: ModeOptimised, Rates: DefaultRates(),
 		Items: []ItemInput{{ProductCode: "P2", WidthMM: mm(1000), HeightMM: mm(5000), Quantity: 1}}}
 	res := mustPrice(t, testCatalog(t), in)
 	g := res.Cuts[0]
@@ -393,7 +393,7 @@ func TestOptimizadoSplitsLongLines(t *testing.T) {
 
 func TestOptimizadoTooManyPieces(t *testing.T) {
 	// P5 asks for width_mm × 100 = 100 000 cuts per window.
-	in := QuoteInput{Mode: ModeOptimizado, Rates: DefaultRates(),
+	in := QuoteInput{Mode: ModeOptimised, Rates: DefaultRates(),
 		Items: []ItemInput{{ProductCode: "P5", WidthMM: mm(1000), HeightMM: mm(1000), Quantity: 1}}}
 	_, err := PriceQuote(testCatalog(t), in)
 	var fes FieldErrors
@@ -438,7 +438,7 @@ func TestRoundingChains(t *testing.T) {
 	cat := testCatalog(t)
 	in := QuoteInput{Rates: DefaultRates(), Materials: []MaterialLineInput{{MaterialCode: "CON-C", Quantity: dec("1")}}}
 	res := mustPrice(t, cat, in)
-	wantMoney(t, "utilidad", res.Totals.Utilidad, "0.00")
+	wantMoney(t, "utilidad", res.Totals.Profit, "0.00")
 	wantMoney(t, "subtotal", res.Totals.Subtotal, "0.01")
 	wantMoney(t, "por_metro IVA", res.Totals.IVA, "0.00")
 	wantMoney(t, "por_metro total", res.Totals.Total, "0.01")
@@ -466,7 +466,7 @@ func TestSpreadSumsToSubtotal(t *testing.T) {
 
 func TestSpreadMixedLines(t *testing.T) {
 	// Items and material lines together: the amounts add up to the subtotal.
-	in := p1Input(ModePorMetro)
+	in := p1Input(ModeByMetre)
 	in.Items = append(in.Items, ItemInput{ProductCode: "P2", GlassCode: "VID-X", WidthMM: mm(777), HeightMM: mm(1333), Quantity: 3})
 	in.Materials = []MaterialLineInput{{MaterialCode: "CON-S", Quantity: dec("1.333")}, {MaterialCode: "HER-H", Quantity: dec("7")}}
 	res := mustPrice(t, testCatalog(t), in)
@@ -526,7 +526,7 @@ func TestDiscountAndIVA(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := p1Input(ModePorMetro)
+			in := p1Input(ModeByMetre)
 			in.Discount = tt.discount
 			in.Rates.IVA, in.Rates.IVAExempt = dec(tt.iva), tt.exempt
 			res := mustPrice(t, testCatalog(t), in)
@@ -539,7 +539,7 @@ func TestDiscountAndIVA(t *testing.T) {
 		})
 	}
 
-	in := p1Input(ModePorMetro)
+	in := p1Input(ModeByMetre)
 	in.Discount = Discount{Amount: dec("3000")}
 	_, err := PriceQuote(testCatalog(t), in)
 	var fes FieldErrors
@@ -555,7 +555,7 @@ func TestDiscountAndIVA(t *testing.T) {
 //	221.70, hardware 40, consumables 28.80, labour 50 + 120 = 170 → 904.17;
 //	amount 904.17 × 1.40 = 1265.838 → 1265.84.
 func TestOptionalItems(t *testing.T) {
-	in := p1Input(ModePorMetro)
+	in := p1Input(ModeByMetre)
 	opt := in.Items[0]
 	opt.Quantity, opt.Optional = 1, true
 	in.Items = append(in.Items, opt)
@@ -569,7 +569,7 @@ func TestOptionalItems(t *testing.T) {
 	wantMoney(t, "main amount", res.Items[0].Amount, "2531.68")
 
 	// In optimizado an optional item is priced by its metres, not packed.
-	in.Mode = ModeOptimizado
+	in.Mode = ModeOptimised
 	res = mustPrice(t, testCatalog(t), in)
 	if res.Items[1].Lines[0].Packed {
 		t.Error("optional item was packed with the quote's bars")
@@ -642,7 +642,7 @@ func TestValidationErrors(t *testing.T) {
 func TestRangeBoundsInclusive(t *testing.T) {
 	cat := PrototypeSeedCatalog()
 	for _, w := range []int64{800, 3000} {
-		in := workedExampleInput(ModePorMetro)
+		in := workedExampleInput(ModeByMetre)
 		in.Items[0].WidthMM = mm(w)
 		if _, err := PriceQuote(cat, in); err != nil {
 			t.Errorf("width %d: %v, want accepted", w, err)
@@ -652,7 +652,7 @@ func TestRangeBoundsInclusive(t *testing.T) {
 
 func TestCutPlan(t *testing.T) {
 	// The workshop order packs even a por_metro quote.
-	groups, err := CutPlan(testCatalog(t), p1Input(ModePorMetro))
+	groups, err := CutPlan(testCatalog(t), p1Input(ModeByMetre))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +690,7 @@ func TestSeedCatalogue(t *testing.T) {
 	// Every seed product prices in every mode and colour.
 	for _, p := range cat.Products() {
 		for _, c := range cat.Colours() {
-			for _, mode := range []Mode{ModeCompatible, ModePorMetro, ModeOptimizado} {
+			for _, mode := range []Mode{ModeCompatible, ModeByMetre, ModeOptimised} {
 				in := QuoteInput{Mode: mode, Rates: DefaultRates(), Items: []ItemInput{{ProductCode: p.Code, ColourCode: c.Code,
 					GlassCode: "VID-TEMP-6", WidthMM: p.MinWidthMM, HeightMM: p.MaxHeightMM, Quantity: 3}}}
 				if _, err := PriceQuote(cat, in); err != nil {
@@ -805,7 +805,7 @@ func BenchmarkPriceQuote20(b *testing.B) {
 func BenchmarkPriceQuote20Optimizado(b *testing.B) {
 	cat := PrototypeSeedCatalog()
 	in := benchQuote20()
-	in.Mode = ModeOptimizado
+	in.Mode = ModeOptimised
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := PriceQuote(cat, in); err != nil {
