@@ -20,9 +20,9 @@ const (
 	ModeCompatible Mode = "compatible"
 )
 
-// DefaultProfileWaste is the company default waste factor for profiles in
+// defaultProfileWaste (1.10) is the company default waste factor for profiles in
 // por_metro when neither the BOM line nor the material sets one.
-var DefaultProfileWaste = dec("1.10")
+var defaultProfileWaste = dec("1.10")
 
 // Rates are the percentages a quote is priced with; they are stored with the
 // quote so it re-renders identically years later. All are fractions
@@ -33,14 +33,14 @@ type Rates struct {
 	IVA          decimal.Decimal // 0.16, 0.08 (border region) or 0
 	IVAExempt    bool            // exento: no IVA is charged whatever IVA says
 	Deposit      decimal.Decimal // anticipo, share of the total
-	ProfileWaste decimal.Decimal // company default for profiles; zero means DefaultProfileWaste
+	ProfileWaste decimal.Decimal // company default for profiles; zero means 1.10
 }
 
 // DefaultRates are the usual Mexican shop defaults: 25 % utilidad, 15 %
 // indirectos, 16 % IVA, 50 % anticipo, 1.10 profile waste.
 func DefaultRates() Rates {
 	return Rates{Profit: dec("0.25"), Indirect: dec("0.15"), IVA: dec("0.16"), Deposit: dec("0.50"),
-		ProfileWaste: DefaultProfileWaste}
+		ProfileWaste: defaultProfileWaste}
 }
 
 // Discount is given either as a rate of the subtotal or as an amount in MXN.
@@ -194,7 +194,7 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	}
 	rates := in.Rates
 	if rates.ProfileWaste.IsZero() {
-		rates.ProfileWaste = DefaultProfileWaste
+		rates.ProfileWaste = defaultProfileWaste
 	}
 	errs := validateQuote(cat, in, mode, rates)
 	ctxs, itemErrs := resolveItems(cat, in)
