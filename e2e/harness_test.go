@@ -10,12 +10,14 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"cotizador/auth"
 	"cotizador/internal/testutil"
 )
 
@@ -90,6 +92,11 @@ func NewBrowser(t *testing.T, opts ...testutil.Option) *Browser {
 			if err != nil {
 				return
 			}
+			// A form re-rendered with its field errors answers 422 by design
+			// (README, "Form errors"); Chromium logs every 4xx load.
+			if m.Source == "network" && strings.Contains(m.Text, "status of 422") {
+				continue
+			}
 			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
 				b.mu.Lock()
 				b.errors = append(b.errors, fmt.Sprintf("%s %s:%d %s", m.Type, m.URL, m.Line+1, m.Text))
@@ -124,7 +131,9 @@ func (b *Browser) Do(t *testing.T, what string, actions ...chromedp.Action[chrom
 	ctx, cancel := context.WithTimeout(b.Ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+		b.Screenshot(t, "failed-"+strings.ReplaceAll(what, " ", "-"))
+		url, _ := chromedp.Run(b.Ctx, chromedp.Location())
+		t.Fatalf("%s (at %s): %v", what, url, err)
 	}
 }
 
@@ -170,4 +179,18 @@ func (b *Browser) Screenshot(t *testing.T, name string) {
 	if err := os.WriteFile(fmt.Sprintf("%s/%s.png", dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// SignIn creates the owner account and signs in through the login page.
+func (b *Browser) SignIn(t *testing.T) {
+	t.Helper()
+	b.App.CreateUser(t, auth.RoleOwner, "duena@aluminios.mx")
+	b.Do(t, "sign in",
+		chromedp.Navigate(b.URL("/login")),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "duena@aluminios.mx"),
+		chromedp.SendKeys(chromedp.ID("password"), testutil.Password),
+		chromedp.Click(chromedp.CSS("form button.primary")),
+		chromedp.WaitReady(chromedp.CSS(".site-header .nav-user")),
+	)
 }

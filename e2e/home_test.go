@@ -9,6 +9,7 @@ import (
 
 func TestHomePageOnPhone(t *testing.T) {
 	b := NewBrowser(t)
+	b.SignIn(t)
 	b.Do(t, "load home",
 		chromedp.Navigate(b.URL("/")),
 		chromedp.WaitVisible(chromedp.CSS("h1")),
@@ -48,6 +49,7 @@ func TestHomePageOnPhone(t *testing.T) {
 // The status page refreshes its section through htmx, without a page load.
 func TestStatusRefreshThroughHTMX(t *testing.T) {
 	b := NewBrowser(t)
+	b.SignIn(t)
 	b.Do(t, "load status and refresh",
 		chromedp.Navigate(b.URL("/estado")),
 		chromedp.WaitVisible(chromedp.ID("status")),

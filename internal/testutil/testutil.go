@@ -87,6 +87,8 @@ func NewApp(t testing.TB, opts ...Option) *App {
 	d := OpenDB(t)
 	logs := &SafeBuffer{}
 	clock := app.NewFakeClock(Epoch)
+	// One clock for the handlers and the stores: tests move time for both.
+	d.Clock = clock
 	deps := handlers.Deps{
 		DB:     d,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
