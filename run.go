@@ -191,6 +191,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "version", version)
 
+	go housekeeping(ctx, d, logger)
+
 	served := make(chan error, 1)
 	go func() { served <- a.Listener(ln) }()
 	select {
@@ -204,4 +206,27 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	}
 	<-served
 	return nil
+}
+
+// housekeepingEvery is how often expired CSRF tokens and old login attempts
+// are deleted: they only matter within their lifetime or lockout window.
+const housekeepingEvery = time.Hour
+
+func housekeeping(ctx context.Context, d *db.DB, logger *slog.Logger) {
+	t := time.NewTicker(housekeepingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		csrf, err1 := d.PurgeExpiredCSRFTokens(ctx)
+		attempts, err2 := d.PurgeLoginAttempts(ctx, d.Clock.Now().Add(-24*time.Hour))
+		if err := errors.Join(err1, err2); err != nil {
+			logger.Error("housekeeping", "err", err)
+			continue
+		}
+		logger.Info("housekeeping", "csrf_tokens_deleted", csrf, "login_attempts_deleted", attempts)
+	}
 }

@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"cotizador/app"
 	"cotizador/db"
 )
 
@@ -136,5 +138,38 @@ func TestCompareVersions(t *testing.T) {
 		if got := db.CompareVersions(tt.a, tt.b); got != tt.want {
 			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+func TestPurgeSecurityData(t *testing.T) {
+	d := openTestDB(t)
+	ctx := context.Background()
+	if _, err := d.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock := app.NewFakeClock(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	d.Clock = clock
+	st := d.CSRFStorage()
+	if err := st.Set("viejo", nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.RecordLoginAttempt(ctx, "a@b.mx", "1.1.1.1", db.LoginFailure); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	if err := st.Set("nuevo", nil, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := st.Get("viejo"); v != nil {
+		t.Error("expired token still readable")
+	}
+	if n, err := d.PurgeExpiredCSRFTokens(ctx); err != nil || n != 1 {
+		t.Errorf("purged %d tokens (err %v), want 1", n, err)
+	}
+	if v, _ := st.Get("nuevo"); v == nil {
+		t.Error("live token purged")
+	}
+	if n, err := d.PurgeLoginAttempts(ctx, clock.Now().Add(-time.Hour)); err != nil || n != 1 {
+		t.Errorf("purged %d attempts (err %v), want 1", n, err)
 	}
 }

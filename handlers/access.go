@@ -9,6 +9,7 @@ import (
 
 	"cotizador/app"
 	"cotizador/auth"
+	"cotizador/db"
 )
 
 // access is who may call a route. Every route declares one; the declaration
@@ -42,6 +43,11 @@ func (a access) String() string {
 	return "roles:" + strings.Join(names, ",")
 }
 
+// allowsUser reports whether a signed-in user (nil: anonymous) passes.
+func (a access) allowsUser(u *db.User) bool {
+	return a.public || (u != nil && slices.Contains(a.roles, u.Role))
+}
+
 // require enforces a route's access rule. Anonymous callers of a private
 // page are sent to the login page (and come back after it); API callers get
 // a JSON 401; a signed-in user without the role gets a 403.
@@ -66,7 +72,7 @@ func (s *server) require(a access) fiber.Handler {
 			}
 			return c.Redirect(target, fiber.StatusSeeOther)
 		}
-		if !slices.Contains(a.roles, u.Role) {
+		if !a.allowsUser(u) {
 			return app.Errorf(app.EFORBIDDEN, "error.forbidden.body")
 		}
 		return c.Next()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"cotizador/auth"
+	"cotizador/handlers"
 	"cotizador/internal/testutil"
 )
 
@@ -212,4 +213,26 @@ func TestUserManagement(t *testing.T) {
 			t.Errorf("status %d", resp.StatusCode)
 		}
 	})
+}
+
+// A hash made with old argon2 parameters is replaced at the next login.
+func TestPasswordRehashOnLogin(t *testing.T) {
+	a := staff(t, testutil.WithSecurity(func(s *handlers.Security) {
+		s.PasswordParams = auth.Params{Memory: 2048, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+	}))
+	before, err := a.DB.FindUserByEmail(t.Context(), "vendedor@aluminios.mx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(before.PasswordHash, "m=1024,t=1") {
+		t.Fatalf("fixture hash = %s", before.PasswordHash)
+	}
+	a.Login(t, "vendedor@aluminios.mx")
+	after, _ := a.DB.FindUserByEmail(t.Context(), "vendedor@aluminios.mx")
+	if !strings.Contains(after.PasswordHash, "m=2048,t=2") {
+		t.Errorf("hash after login = %s, want the new parameters", after.PasswordHash)
+	}
+	if ok, _ := auth.VerifyPassword(testutil.Password, after.PasswordHash); !ok {
+		t.Error("the new hash does not verify the password")
+	}
 }

@@ -144,6 +144,22 @@ func TestDetailedHealthInProduction(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("loopback: status = %d, want 200", resp.StatusCode)
 	}
+
+	a.CreateUser(t, auth.RoleOwner, "duena@aluminios.mx")
+	a.CreateUser(t, auth.RoleSales, "vendedor@aluminios.mx")
+	if resp, _ := a.Login(t, "duena@aluminios.mx").Get(t, "/api/health/detailed"); resp.StatusCode != http.StatusOK {
+		t.Errorf("owner session: status = %d, want 200", resp.StatusCode)
+	}
+	if resp, _ := a.Login(t, "vendedor@aluminios.mx").Get(t, "/api/health/detailed"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("salesperson session: status = %d, want 403", resp.StatusCode)
+	}
+	raw, _, err := a.DB.CreateAPIToken(t.Context(), 1, "monitor", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := a.Get(t, "/api/health/detailed", "Authorization", "Bearer "+raw); resp.StatusCode != http.StatusOK {
+		t.Errorf("owner token: status = %d, want 200", resp.StatusCode)
+	}
 }
 
 func TestMetrics(t *testing.T) {

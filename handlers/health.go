@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"cotizador/app"
 )
 
 // healthTimeout bounds every database probe, so a stuck database makes the
@@ -79,12 +81,13 @@ func (s *server) healthDatabase(c *fiber.Ctx) error {
 }
 
 // healthDetailed reports everything an operator wants at a glance. In
-// production it is served to loopback only: it reveals paths, memory and
-// disk figures. Until accounts exist that is the only safe audience.
+// production it reveals paths, memory and disk figures, so only an owner or
+// admin (session or API token) or a caller on the machine itself (loopback:
+// the operator's curl, a local monitoring agent) may read it.
 func (s *server) healthDetailed(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if s.Config.Production() && !c.Context().RemoteIP().IsLoopback() {
-		return fiber.ErrForbidden
+	if s.Config.Production() && !c.Context().RemoteIP().IsLoopback() && !managers.allowsUser(currentUser(c)) {
+		return app.Errorf(app.EFORBIDDEN, "error.forbidden.body")
 	}
 	ready := s.checkReady(c.UserContext())
 	ctx, cancel := context.WithTimeout(c.UserContext(), healthTimeout)

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"slices"
-
 	"github.com/gofiber/fiber/v2"
 
 	"cotizador/locales"
@@ -53,7 +51,7 @@ func (s *server) pageData(c *fiber.Ctx, titleKey string, data fiber.Map) fiber.M
 	var nav []navItem
 	if u := currentUser(c); u != nil {
 		for _, n := range navigation {
-			if n.Access.public || slices.Contains(n.Access.roles, u.Role) {
+			if n.Access.allowsUser(u) {
 				n.Active = n.Href == c.Path()
 				nav = append(nav, n)
 			}
