@@ -20,6 +20,7 @@ type Config struct {
 	LogLevel slog.Level
 	BaseURL  string
 	Security handlers.Security
+	Backup   BackupConfig // see backup_cmd.go
 }
 
 // configVar documents one environment variable: the README's configuration
@@ -157,6 +158,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		sec.CORSOrigins = append(sec.CORSOrigins, strings.TrimSuffix(o, "/"))
 	}
 	c.Security = sec
+	if c.Backup, err = loadBackupConfig(c.DBPath, getenv); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 

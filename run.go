@@ -39,6 +39,10 @@ Comandos / commands:
                          imprime un enlace de un solo uso / prints a one-time reset link
   token create --email E [--name N]
                          imprime un token de API una sola vez / prints an API token once
+  restore --to PATH [--timestamp RFC3339] [--config FILE] | --snapshot FILE
+                         restaura a un archivo nuevo y lo verifica / restores into a new file and verifies it
+  backup snapshot|list|verify FILE|drill|status
+                         respaldos locales, simulacro, estado / local snapshots, restore drill, health
   version                muestra la versión / prints the version
   help                   esta ayuda / this help
 `
@@ -81,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "user", "token":
+	case "serve", "migrate", "user", "token", "restore", "backup":
 	default:
 		fmt.Fprint(stderr, usage)
 		return &usageError{fmt.Sprintf("comando desconocido / unknown command %q", cmd)}
@@ -100,6 +104,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCommand(ctx, cfg, rest, stdin, stdout, stderr)
 	case "token":
 		return tokenCommand(ctx, cfg, rest, stdout, stderr)
+	case "restore":
+		return restoreCommand(ctx, cfg, rest, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, cfg, rest, stdout, stderr)
 	default:
 		if len(rest) > 0 {
 			return &usageError{fmt.Sprintf("serve no acepta argumentos / serve takes no arguments: %v", rest)}
@@ -124,6 +132,11 @@ func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	defer d.Close()
 	switch sub {
 	case "up":
+		if err := snapshotBeforeMigrating(ctx, cfg, d, func(path string) {
+			fmt.Fprintf(stdout, "respaldo previo a la migración / pre-migration snapshot: %s\n", path)
+		}); err != nil {
+			return err
+		}
 		n, err := d.MigrateUp(ctx)
 		if err != nil {
 			return err
@@ -169,6 +182,11 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 		}
 		logger.Info("database closed", "path", cfg.DBPath)
 	}()
+	if err := snapshotBeforeMigrating(ctx, cfg, d, func(path string) {
+		logger.Info("pre-migration snapshot", "file", path)
+	}); err != nil {
+		return err
+	}
 	n, err := d.MigrateUp(ctx)
 	if err != nil {
 		return err
@@ -176,11 +194,14 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	cur, _, _ := d.SchemaVersion(ctx)
 	logger.Info("migrations applied", "count", n, "version", cur)
 
+	backups := newBackupService(cfg, d, logger)
+	defer startBackups(ctx, backups)()
 	a, err := handlers.New(handlers.Deps{
-		DB:     d,
-		Logger: logger,
-		Clock:  app.SystemClock{},
-		Config: handlers.Config{Env: cfg.Env, BaseURL: cfg.BaseURL, Build: buildInfo(), Security: cfg.Security},
+		DB:      d,
+		Logger:  logger,
+		Clock:   app.SystemClock{},
+		Config:  handlers.Config{Env: cfg.Env, BaseURL: cfg.BaseURL, Build: buildInfo(), Security: cfg.Security},
+		Backups: backups,
 	})
 	if err != nil {
 		return err

@@ -122,10 +122,12 @@ type Overview struct {
 	LastGoodDrill   *db.BackupRun
 	LastSnapshotRun *db.BackupRun
 	Snapshots       []*SnapshotMeta
-	SnapshotDir     string
-	SnapshotEvery   time.Duration
-	SnapshotKeep    int
-	DrillEvery      time.Duration
+	// SnapshotError says why the snapshot folder could not be listed.
+	SnapshotError string
+	SnapshotDir   string
+	SnapshotEvery time.Duration
+	SnapshotKeep  int
+	DrillEvery    time.Duration
 	// DrillOverdue: no passed drill within twice the schedule (or a week
 	// when drills are not scheduled).
 	DrillOverdue bool
@@ -163,7 +165,8 @@ func (s *Service) Overview(ctx context.Context) (*Overview, error) {
 		return nil, err
 	}
 	if o.Snapshots, err = ListSnapshots(s.SnapshotDir); err != nil {
-		return nil, err
+		// The page must still show replication and drills.
+		o.SnapshotError = err.Error()
 	}
 	window := 7 * 24 * time.Hour
 	if s.DrillEvery > 0 {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"cotizador/locales"
@@ -17,8 +19,10 @@ type navItem struct {
 // navigation lists the main menu; later features add their pages here.
 var navigation = []navItem{
 	{Href: "/", Label: "nav.home", Access: anyUser},
+	{Href: "/catalogo/materiales", Label: "nav.catalog", Access: anyUser},
 	{Href: "/usuarios", Label: "nav.users", Access: managers},
 	{Href: "/seguridad", Label: "nav.security", Access: ownerOnly},
+	{Href: "/respaldos", Label: "backup.nav", Access: ownerOnly},
 	{Href: "/estado", Label: "nav.status", Access: managers},
 	{Href: "/cuenta", Label: "nav.account", Access: anyUser},
 }
@@ -52,7 +56,7 @@ func (s *server) pageData(c *fiber.Ctx, titleKey string, data fiber.Map) fiber.M
 	if u := currentUser(c); u != nil {
 		for _, n := range navigation {
 			if n.Access.allowsUser(u) {
-				n.Active = n.Href == c.Path()
+				n.Active = n.Href == c.Path() || (n.Href != "/" && strings.HasPrefix(c.Path(), strings.TrimSuffix(n.Href, "/materiales")))
 				nav = append(nav, n)
 			}
 		}

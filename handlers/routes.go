@@ -64,6 +64,44 @@ func (s *server) routes(a *fiber.App) {
 	r.post("/usuarios/:id/desbloquear", managers, s.userUnlock)
 	r.get("/seguridad", ownerOnly, s.securityLogPage)
 
+	// Respaldos (backups): the owner's page and actions; the JSON status is
+	// public as a route and checks its audience itself, like detailed health.
+	r.get("/respaldos", ownerOnly, s.backupsPage)
+	r.post("/respaldos/simulacro", ownerOnly, s.backupDrill)
+	r.post("/respaldos/respaldo-local", ownerOnly, s.backupSnapshot)
+	r.get("/respaldos/archivo/:file", ownerOnly, s.backupDownload)
+	r.get("/api/health/backups", public, s.healthBackups)
+
+	// Catálogo: materials, colours, products with their BOM (everyone reads,
+	// owner and admin edit), the bulk price update and the JSON API.
+	r.get("/catalogo", anyUser, func(c *fiber.Ctx) error { return c.Redirect("/catalogo/materiales", fiber.StatusSeeOther) })
+	r.get("/catalogo/materiales", anyUser, s.materialsPage)
+	r.get("/catalogo/materiales/nuevo", managers, s.materialNew)
+	r.post("/catalogo/materiales", managers, s.materialCreate)
+	r.get("/catalogo/materiales/:id", anyUser, s.materialPage)
+	r.post("/catalogo/materiales/:id", managers, s.materialUpdate)
+	r.post("/catalogo/materiales/:id/costo", managers, s.materialCost)
+	r.post("/catalogo/materiales/:id/eliminar", managers, s.materialDelete)
+	r.post("/catalogo/materiales/:id/precios", managers, s.colourPriceSet)
+	r.post("/catalogo/materiales/:id/precios/:pid/eliminar", managers, s.colourPriceDelete)
+	r.get("/catalogo/colores", anyUser, s.coloursPage)
+	r.post("/catalogo/colores", managers, s.colourCreate)
+	r.post("/catalogo/colores/:id", managers, s.colourUpdate)
+	r.post("/catalogo/colores/:id/eliminar", managers, s.colourDelete)
+	r.get("/catalogo/productos", anyUser, s.productsPage)
+	r.get("/catalogo/productos/nuevo", managers, s.productNew)
+	r.get("/catalogo/productos/linea", managers, s.bomRowPartial)
+	r.post("/catalogo/productos", managers, s.productCreate)
+	r.get("/catalogo/productos/:id", anyUser, s.productPage)
+	r.post("/catalogo/productos/:id", managers, s.productUpdate)
+	r.get("/catalogo/productos/:id/vista-previa", anyUser, s.productPreview)
+	r.post("/catalogo/productos/:id/eliminar", managers, s.productDelete)
+	r.post("/catalogo/formula", managers, s.formulaCheck)
+	r.get("/catalogo/precios", managers, s.bulkPricesPage)
+	r.post("/catalogo/precios", managers, s.bulkPricesSubmit)
+	r.get("/api/v1/materials", anyUser, s.apiMaterials)
+	r.get("/api/v1/products", anyUser, s.apiProducts)
+
 	r.get("/", anyUser, s.home)
 	r.get("/estado", managers, s.statusPage)
 }

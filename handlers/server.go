@@ -14,9 +14,12 @@ import (
 	"github.com/gofiber/template/html/v2"
 
 	"cotizador/app"
+	"cotizador/backup"
 	"cotizador/db"
 	"cotizador/locales"
+	"cotizador/pricing"
 	"cotizador/static"
+	"cotizador/validate"
 	"cotizador/views"
 )
 
@@ -46,6 +49,9 @@ type Deps struct {
 	Logger *slog.Logger
 	Clock  app.Clock
 	Config Config
+	// Backups runs drills and snapshots for the Respaldos page; nil
+	// answers those routes with 503.
+	Backups *backup.Service
 }
 
 // server carries the dependencies every handler closes over.
@@ -86,6 +92,12 @@ func New(d Deps) (*fiber.App, error) {
 	}
 	engine := html.NewFileSystem(http.FS(viewsFS), ".html")
 	engine.AddFunc("asset", assets.URL)
+	engine.AddFunc("dict", dict)
+	engine.AddFunc("mxn", pricing.FormatMXN)
+	engine.AddFunc("colourValues", colourValues)
+	engine.AddFunc("emptyColourForm", func() *form {
+		return &form{Values: map[string]string{"factor": "1.00", "active": "1"}, Errors: validate.Errors{}}
+	})
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("handlers: templates: %w", err)
 	}
@@ -118,4 +130,21 @@ func proxyHeader(trusted []string) string {
 		return ""
 	}
 	return fiber.HeaderXForwardedFor
+}
+
+// dict builds a map from key/value pairs, to pass several values to a
+// partial: {{template "partials/x" (dict "L" $.L "Row" .)}}.
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		k, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", pairs[i])
+		}
+		m[k] = pairs[i+1]
+	}
+	return m, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
+
+	"cotizador/pricing"
 )
 
 // messages reads a message file into id → forms (a plain message has the
@@ -199,6 +201,18 @@ func TestMatch(t *testing.T) {
 	for _, tt := range tests {
 		if got := b.Match(tt.prefs...); got != tt.want {
 			t.Errorf("Match(%q) = %q, want %q", tt.prefs, got, tt.want)
+		}
+	}
+}
+
+// Pricing errors carry message keys; every one must be translatable.
+func TestPricingMessagesExist(t *testing.T) {
+	for _, file := range Files {
+		msgs := messages(t, file)
+		for key := range pricing.MessageTemplates() {
+			if _, ok := msgs[key]; !ok {
+				t.Errorf("%s lacks pricing message %s", file, key)
+			}
 		}
 	}
 }

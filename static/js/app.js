@@ -36,7 +36,25 @@
     area.replaceChildren.apply(area, Array.prototype.slice.call(box.childNodes));
   }
 
-  document.addEventListener("DOMContentLoaded", setupMenu);
+  // Controls that only make sense with JavaScript start hidden.
+  function showJSOnly(root) {
+    root.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
+  }
+
+  // A BOM row's "Quitar" button removes the row; without JavaScript the
+  // same is done by choosing no material.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-remove-row]");
+    if (!btn) return;
+    var row = btn.closest("tr");
+    if (row) row.remove();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupMenu();
+    showJSOnly(document);
+  });
+  document.addEventListener("htmx:load", function (e) { showJSOnly(e.detail.elt.parentNode || document); });
   document.addEventListener("htmx:responseError", function (e) {
     var xhr = e.detail.xhr;
     showError(xhr && xhr.responseText, document.body.dataset.errorGeneric || "Error");
