@@ -86,7 +86,7 @@ func parseDec(s string) decimal.Decimal {
 	return d
 }
 
-// decText stores a decimal; zero becomes '' where '' means unset.
+// decText stores a decimal; zero becomes ” where ” means unset.
 func decText(d decimal.Decimal, zeroIsEmpty bool) string {
 	if zeroIsEmpty && d.IsZero() {
 		return ""

@@ -392,7 +392,6 @@ func (s *server) colourDelete(c *fiber.Ctx) error {
 	return redirect(c, "/catalogo/colores")
 }
 
-
 // colourValues fills a colour form with a colour's values.
 func colourValues(col *db.Colour) *form {
 	f := &form{Values: map[string]string{"code": col.Code, "name": col.Name, "factor": col.Factor.String()}, Errors: validate.Errors{}}

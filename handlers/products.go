@@ -359,7 +359,7 @@ func (s *server) bomRowPartial(c *fiber.Ctx) error {
 		return err
 	}
 	return s.renderPartial(c, fiber.StatusOK, "bom_row", fiber.Map{
-		"Row": bomRow{Index: c.QueryInt("i"), Role: string(pricing.RoleProfile), Errors: map[string]*bomFieldError{}},
+		"Row":       bomRow{Index: c.QueryInt("i"), Role: string(pricing.RoleProfile), Errors: map[string]*bomFieldError{}},
 		"Materials": materials, "Roles": bomRoles, "CanEdit": true})
 }
 
