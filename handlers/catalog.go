@@ -109,9 +109,9 @@ func materialForm(c *fiber.Ctx) (*form, *db.Material) {
 	m.WasteFactor = decimalField(f, "waste_factor", false, zero, three)
 	m.Description = validate.Multiline(f.Errors, "description", f.Get("description"), false, 1000)
 	m.Active = f.Get("active") != ""
-	if len(f.Errors) == 0 {
-		mergePricingErrors(f, pricing.ValidateMaterial(m.Material))
-	}
+	// Domain rules too, so every problem shows at once (Add keeps the first
+	// message of a field).
+	mergePricingErrors(f, pricing.ValidateMaterial(m.Material))
 	return f, m
 }
 
