@@ -194,3 +194,14 @@ func (b *Browser) SignIn(t *testing.T) {
 		chromedp.WaitReady(chromedp.CSS(".site-header .nav-user")),
 	)
 }
+
+// waitFor polls a JavaScript condition until it holds.
+func waitFor(t *testing.T, b *Browser, cond string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond)); err != nil {
+		b.Screenshot(t, "failed-wait")
+		t.Fatalf("waiting for %s: %v", cond, err)
+	}
+}

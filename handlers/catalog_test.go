@@ -284,7 +284,7 @@ func TestFormulaLiveCheck(t *testing.T) {
 		values.Set("sample_w", "1500")
 		values.Set("sample_h", "1200")
 		values.Set("hojas", "2")
-		_, body := admin.PostForm(t, "/catalogo/formula", values, "HX-Request", "true")
+		_, body := admin.Get(t, "/catalogo/formula?"+values.Encode(), "HX-Request", "true")
 		return body
 	}
 	tests := []struct {

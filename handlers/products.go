@@ -380,6 +380,8 @@ type formulaResult struct {
 
 // formulaCheck evaluates one BOM line for the sample size (htmx, as typed):
 // the formula's value, the quantity after waste and its cost at base price.
+// It is a GET: it changes nothing, and htmx then sends only the row's
+// fields, not the whole product form around them.
 func (s *server) formulaCheck(c *fiber.Ctx) error {
 	res := s.evalBOMLine(c)
 	return s.renderPartial(c, fiber.StatusOK, "formula_result", fiber.Map{"R": res})

@@ -96,7 +96,7 @@ func (s *server) routes(a *fiber.App) {
 	r.post("/catalogo/productos/:id", managers, s.productUpdate)
 	r.get("/catalogo/productos/:id/vista-previa", anyUser, s.productPreview)
 	r.post("/catalogo/productos/:id/eliminar", managers, s.productDelete)
-	r.post("/catalogo/formula", managers, s.formulaCheck)
+	r.get("/catalogo/formula", managers, s.formulaCheck)
 	r.get("/catalogo/precios", managers, s.bulkPricesPage)
 	r.post("/catalogo/precios", managers, s.bulkPricesSubmit)
 	r.get("/api/v1/materials", anyUser, s.apiMaterials)
