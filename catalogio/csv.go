@@ -1,0 +1,356 @@
+package catalogio
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"cotizador/pricing"
+	"cotizador/validate"
+)
+
+// utf8BOM starts files saved by Excel as "CSV UTF-8"; the export writes it
+// too, so Excel shows accents right when a shop opens the file.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// table reads one CSV file with a header row, column by name.
+type table struct {
+	file  string
+	r     *csv.Reader
+	cols  map[string]int
+	rows  int
+	empty bool // the file has no header at all
+}
+
+// openTable reads the header and checks it has exactly the given columns,
+// in any order. A problem with the header is reported on a row of its own
+// (line 1) and the file is not read further.
+func openTable(c *Changes, file string, rd io.Reader, columns []string) *table {
+	br := bufio.NewReader(rd)
+	if head, err := br.Peek(3); err == nil && bytes.Equal(head, utf8BOM) {
+		_, _ = br.Discard(3)
+	}
+	r := csv.NewReader(br)
+	r.FieldsPerRecord = -1 // counted per row, with a Spanish message
+	r.ReuseRecord = false
+	t := &table{file: file, r: r}
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
+		row.fail("", "catalogio.file_empty", nil)
+		c.addRow(row)
+		return nil
+	}
+	if err != nil {
+		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
+		row.fail("", csvProblem(err), nil)
+		c.addRow(row)
+		return nil
+	}
+	t.cols = make(map[string]int, len(header))
+	var unknown, repeated []string
+	want := make(map[string]bool, len(columns))
+	for _, col := range columns {
+		want[col] = true
+	}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if _, dup := t.cols[h]; dup {
+			repeated = append(repeated, h)
+		}
+		if !want[h] {
+			unknown = append(unknown, h)
+		}
+		t.cols[h] = i
+	}
+	var missing []string
+	for _, col := range columns {
+		if _, ok := t.cols[col]; !ok {
+			missing = append(missing, col)
+		}
+	}
+	if len(missing)+len(unknown)+len(repeated) > 0 {
+		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
+		if len(missing) > 0 {
+			row.fail("", "catalogio.header_missing", map[string]any{"Columns": strings.Join(missing, ", ")})
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			row.fail("", "catalogio.header_unknown", map[string]any{"Columns": strings.Join(unknown, ", ")})
+		}
+		if len(repeated) > 0 {
+			row.fail("", "catalogio.header_repeated", map[string]any{"Columns": strings.Join(repeated, ", ")})
+		}
+		row.note("catalogio.header_expected", map[string]any{"Columns": strings.Join(columns, ",")})
+		c.addRow(row)
+		return nil
+	}
+	return t
+}
+
+// record is one data row.
+type record struct {
+	t      *table
+	fields []string
+	line   int
+}
+
+// get returns a column's value without surrounding white space.
+func (r record) get(col string) string {
+	i, ok := r.t.cols[col]
+	if !ok || i >= len(r.fields) {
+		return ""
+	}
+	return strings.TrimSpace(r.fields[i])
+}
+
+// raw returns a column's value as written (formulas keep their spacing).
+func (r record) raw(col string) string {
+	i, ok := r.t.cols[col]
+	if !ok || i >= len(r.fields) {
+		return ""
+	}
+	return r.fields[i]
+}
+
+func (r record) blank() bool {
+	for _, f := range r.fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// next returns the next non-blank row. A row the CSV reader cannot parse is
+// reported and skipped; ok is false at the end of the file.
+func (t *table) next(c *Changes) (rec record, ok bool) {
+	for {
+		fields, err := t.r.Read()
+		if errors.Is(err, io.EOF) {
+			return record{}, false
+		}
+		line, _ := t.r.FieldPos(0)
+		var pe *csv.ParseError
+		if err != nil && !errors.As(err, &pe) {
+			row := RowResult{File: t.file, Line: line, Kind: KindFile, Code: t.file}
+			row.fail("", csvProblem(err), nil)
+			c.addRow(row)
+			return record{}, false
+		}
+		if pe != nil {
+			if pe.StartLine > 0 {
+				line = pe.StartLine
+			}
+			row := RowResult{File: t.file, Line: line, Kind: KindFile, Code: t.file}
+			row.fail("", csvProblem(err), nil)
+			c.addRow(row)
+			continue
+		}
+		t.rows++
+		if t.rows > MaxRows {
+			row := RowResult{File: t.file, Line: line, Kind: KindFile, Code: t.file}
+			row.fail("", "catalogio.too_many_rows", map[string]any{"Max": MaxRows})
+			c.addRow(row)
+			return record{}, false
+		}
+		rec := record{t: t, fields: fields, line: line}
+		if rec.blank() {
+			continue
+		}
+		return rec, true
+	}
+}
+
+// csvProblem names encoding/csv's (English) error as a message id.
+func csvProblem(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrQuote):
+		return "catalogio.csv_quote"
+	case errors.Is(err, csv.ErrBareQuote):
+		return "catalogio.csv_bare_quote"
+	}
+	return "catalogio.csv_invalid"
+}
+
+// rowErrors collects a row's problems through the validate package's
+// validators, then copies them to the row in column order.
+type rowErrors struct {
+	e     validate.Errors
+	order []string
+}
+
+func newRowErrors() *rowErrors { return &rowErrors{e: validate.Errors{}} }
+
+func (re *rowErrors) add(field, key string, args map[string]any) {
+	if !re.e.Has(field) {
+		re.order = append(re.order, field)
+	}
+	re.e.Add(field, key, args)
+}
+
+// sync records fields the validate package added on its own.
+func (re *rowErrors) sync() {
+	for f := range re.e {
+		found := false
+		for _, o := range re.order {
+			if o == f {
+				found = true
+				break
+			}
+		}
+		if !found {
+			re.order = append(re.order, f)
+		}
+	}
+}
+
+func (re *rowErrors) text(field, value string, required bool, max int) string {
+	v := validate.Text(re.e, field, value, required, max)
+	re.sync()
+	return v
+}
+
+func (re *rowErrors) multiline(field, value string, max int) string {
+	v := validate.Multiline(re.e, field, value, false, max)
+	re.sync()
+	return v
+}
+
+func (re *rowErrors) copyTo(row *RowResult) {
+	for _, f := range re.order {
+		fe := re.e[f]
+		row.fail(f, fe.Message, fe.Args)
+	}
+}
+
+// decimalField parses an exact decimal column ("52.0000", "6.00", "1.1").
+// Empty is zero unless required.
+func (re *rowErrors) decimal(field, value string, required bool) decimal.Decimal {
+	if value == "" {
+		if required {
+			re.add(field, "validation.required", nil)
+		}
+		return decimal.Zero
+	}
+	d, err := pricing.ParseDecimal(value)
+	if err != nil {
+		re.add(field, "catalogio.number", map[string]any{"Value": value})
+		return decimal.Zero
+	}
+	return d
+}
+
+// nonNegative is decimal for values that cannot be negative.
+func (re *rowErrors) nonNegative(field, value string, required bool) decimal.Decimal {
+	d := re.decimal(field, value, required)
+	if d.IsNegative() {
+		re.add(field, "catalogio.negative", nil)
+	}
+	return d
+}
+
+// integer parses a whole number in [min, max].
+func (re *rowErrors) integer(field, value string, min, max int) int {
+	if value == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil {
+		// "800.0" is how some spreadsheets save whole numbers.
+		d, derr := pricing.ParseDecimal(value)
+		if derr != nil || !d.IsInteger() {
+			re.add(field, "validation.integer", nil)
+			return 0
+		}
+		n = int(d.IntPart())
+	}
+	if n < min || n > max {
+		re.add(field, "validation.range", map[string]any{"Min": min, "Max": max})
+		return 0
+	}
+	return n
+}
+
+// boolean reads an active flag: 1/0, sí/no, true/false; empty is true.
+func (re *rowErrors) boolean(field, value string) bool {
+	switch strings.ToLower(value) {
+	case "", "1", "si", "sí", "s", "true", "verdadero", "yes":
+		return true
+	case "0", "no", "n", "false", "falso":
+		return false
+	}
+	re.add(field, "catalogio.boolean", map[string]any{"Value": value})
+	return true
+}
+
+// choice accepts one of the listed values exactly.
+func (re *rowErrors) choice(field, value string, options ...string) string {
+	for _, o := range options {
+		if value == o {
+			return value
+		}
+	}
+	if value == "" {
+		re.add(field, "validation.required", nil)
+	} else {
+		re.add(field, "catalogio.choice", map[string]any{"Value": value, "Options": strings.Join(options, ", ")})
+	}
+	return value
+}
+
+// pricingProblems copies pricing's validation errors (Spanish already, with
+// the field path) onto the row, with the column they belong to prefixed.
+func pricingProblems(row *RowResult, err error, fieldMap func(string) string) {
+	var fes pricing.FieldErrors
+	if !errors.As(err, &fes) {
+		row.fail("", "catalogio.invalid", map[string]any{"Reason": err.Error()})
+		return
+	}
+	for _, fe := range fes {
+		field := fieldMap(fe.Field)
+		if hasProblem(row, field) {
+			continue // the row already says what is wrong with this column
+		}
+		row.fail(field, "catalogio.invalid", map[string]any{"Reason": fe.Msg})
+	}
+}
+
+func hasProblem(row *RowResult, field string) bool {
+	for _, p := range row.Problems {
+		if p.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// actionFor is a parsed row's provisional outcome.
+func actionFor(op Op) Action {
+	if op == OpDelete {
+		return ActionDelete
+	}
+	return ActionUpsert
+}
+
+var (
+	categories = []string{
+		string(pricing.CategoryProfiles), string(pricing.CategoryGlass), string(pricing.CategoryHardware),
+		string(pricing.CategoryConsumables), string(pricing.CategoryLabour), string(pricing.CategoryOther),
+	}
+	units = []string{
+		string(pricing.UnitML), string(pricing.UnitM2), string(pricing.UnitPZA),
+		string(pricing.UnitCartucho), string(pricing.UnitLTS), string(pricing.UnitKG),
+	}
+	roles = []string{
+		string(pricing.RoleProfile), string(pricing.RoleGlass), string(pricing.RoleHardware),
+		string(pricing.RoleConsumable), string(pricing.RoleLabour),
+	}
+)
