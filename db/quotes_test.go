@@ -202,4 +202,3 @@ func TestExpiry(t *testing.T) {
 		t.Errorf("cancelling an expired quote: %v", err)
 	}
 }
-
