@@ -43,6 +43,12 @@ Comandos / commands:
                          restaura a un archivo nuevo y lo verifica / restores into a new file and verifies it
   backup snapshot|list|verify FILE|drill|status
                          respaldos locales, simulacro, estado / local snapshots, restore drill, health
+  catalog import --format native|prototype --materials M.csv [--products P.csv] [--dry-run]
+                         importa el catálogo (todo o nada) / imports the catalogue (all or nothing)
+  catalog export --dir D exporta materials.csv y products.csv / exports materials.csv and products.csv
+  catalog load-prototype|load-demo [--if-empty]
+                         carga el catálogo del prototipo o el de ejemplo en un catálogo vacío /
+                         loads the prototype's or the sample catalogue into an empty catalogue
   version                muestra la versión / prints the version
   help                   esta ayuda / this help
 `
@@ -85,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "user", "token", "restore", "backup":
+	case "serve", "migrate", "user", "token", "restore", "backup", "catalog":
 	default:
 		fmt.Fprint(stderr, usage)
 		return &usageError{fmt.Sprintf("comando desconocido / unknown command %q", cmd)}
@@ -108,6 +114,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return restoreCommand(ctx, cfg, rest, stdout, stderr)
 	case "backup":
 		return backupCommand(ctx, cfg, rest, stdout, stderr)
+	case "catalog":
+		return catalogCommand(ctx, cfg, rest, stdout, stderr)
 	default:
 		if len(rest) > 0 {
 			return &usageError{fmt.Sprintf("serve no acepta argumentos / serve takes no arguments: %v", rest)}
