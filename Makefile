@@ -13,9 +13,10 @@ export COTIZADOR_ADDR ?= 127.0.0.1:3000
 build:
 	go build -ldflags '$(LDFLAGS)' -o cotizador .
 
-## run: migrate, then serve on :3000 (no S3 needed)
+## run: migrate, load the demo catalogue into an empty catalogue, then serve on :3000 (no S3 needed)
 run: build
 	./cotizador migrate up
+	./cotizador catalog load-demo --if-empty
 	./cotizador serve
 
 ## test: every test (installs Chromium when missing), vet and gofmt
