@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -155,15 +158,28 @@ func TestPreMigrationSnapshot(t *testing.T) {
 			pw.Close()
 		}()
 		var logs strings.Builder
-		buf := make([]byte, 4096)
-		for !strings.Contains(logs.String(), `"msg":"listening"`) {
-			n, err := pr.Read(buf)
-			logs.Write(buf[:n])
-			if err != nil {
-				t.Fatalf("serve ended before listening: %v\n%s", <-done, logs.String())
+		sc := bufio.NewScanner(pr)
+		addr := ""
+		for addr == "" && sc.Scan() {
+			logs.WriteString(sc.Text() + "\n")
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "listening" {
+				addr = rec.Addr
 			}
 		}
-		go io.Copy(io.Discard, pr)
+		if addr == "" {
+			t.Fatalf("serve ended before listening: %v\n%s", <-done, logs.String())
+		}
+		go func() {
+			for sc.Scan() {
+			}
+		}()
+		// Shut down only once it serves: that is the case under test.
+		if resp, err := http.Get("http://" + addr + "/api/health/ready"); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("ready after migrating: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
