@@ -49,19 +49,19 @@ func (s *server) setupPage(c *fiber.Ctx) error {
 	if n > 0 {
 		return c.Redirect("/login", fiber.StatusSeeOther)
 	}
-	return s.renderPage(c, fiber.StatusOK, "setup", "setup.title", fiber.Map{"Form": newForm(c)})
+	return s.renderPage(c, fiber.StatusOK, "setup", "setup.title", fiber.Map{"Form": newForm(c), "DemoAvailable": s.setupDemoAvailable(c)})
 }
 
 func (s *server) setupSubmit(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	f := newForm(c, "company", "name", "email", "password")
+	f := newForm(c, "company", "name", "email", "password", "demo")
 	company := validate.Text(f.Errors, "company", f.Get("company"), true, maxCompany)
 	name := validate.Text(f.Errors, "name", f.Get("name"), true, maxName)
 	email := validate.Email(f.Errors, "email", f.Get("email"), true)
 	password := f.Get("password")
 	s.checkPassword(f, "password", password, email, name, company)
 	if len(f.Errors) > 0 {
-		return s.renderPage(c, fiber.StatusUnprocessableEntity, "setup", "setup.title", fiber.Map{"Form": f})
+		return s.renderPage(c, fiber.StatusUnprocessableEntity, "setup", "setup.title", fiber.Map{"Form": f, "DemoAvailable": s.setupDemoAvailable(c)})
 	}
 	hash, err := auth.HashPassword(password, s.Config.Security.PasswordParams)
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *server) setupSubmit(c *fiber.Ctx) error {
 			return c.Redirect("/login", fiber.StatusSeeOther)
 		}
 		if f.mergeAppError(err) {
-			return s.renderPage(c, fiber.StatusUnprocessableEntity, "setup", "setup.title", fiber.Map{"Form": f})
+			return s.renderPage(c, fiber.StatusUnprocessableEntity, "setup", "setup.title", fiber.Map{"Form": f, "DemoAvailable": s.setupDemoAvailable(c)})
 		}
 		return err
 	}
@@ -82,7 +82,15 @@ func (s *server) setupSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	s.securityEvent(c, "login", owner, "", "setup")
-	s.setFlash(c, "success", "setup.done")
+	done := "setup.done"
+	if f.Get("demo") != "" {
+		done = s.loadDemoAfterSetup(c, owner)
+	}
+	kind := "success"
+	if done == "import.demo_failed" {
+		kind = "error"
+	}
+	s.setFlash(c, kind, done)
 	return redirect(c, "/")
 }
 
