@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"html/template"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +21,7 @@ type navItem struct {
 // navigation lists the main menu; later features add their pages here.
 var navigation = []navItem{
 	{Href: "/", Label: "nav.home", Access: anyUser},
+	{Href: "/cotizaciones", Label: "nav.quotes", Access: anyUser},
 	{Href: "/catalogo/materiales", Label: "nav.catalog", Access: anyUser},
 	{Href: "/usuarios", Label: "nav.users", Access: managers},
 	{Href: "/seguridad", Label: "nav.security", Access: ownerOnly},
@@ -87,19 +90,38 @@ func (s *server) renderPage(c *fiber.Ctx, status int, name, titleKey string, dat
 }
 
 // renderMain renders a template that fills #main, with or without the layout.
+// The page is rendered into a buffer first and then placed in the layout:
+// the engine's own layout mechanism prints a failing page's error message
+// into the response with status 200 (and serialises renders behind a lock).
 func (s *server) renderMain(c *fiber.Ctx, status int, tmpl, titleKey string, data fiber.Map) error {
 	c.Vary("HX-Request")
-	c.Status(status)
 	m := s.pageData(c, titleKey, data)
-	if isFragment(c) {
-		return c.Render(tmpl, m, "")
+	var content bytes.Buffer
+	if err := s.views.Render(&content, tmpl, m); err != nil {
+		return err
 	}
-	return c.Render(tmpl, m)
+	if isFragment(c) {
+		return s.sendHTML(c, status, content.Bytes())
+	}
+	m["Content"] = template.HTML(content.String())
+	var page bytes.Buffer
+	if err := s.views.Render(&page, "layouts/base", m); err != nil {
+		return err
+	}
+	return s.sendHTML(c, status, page.Bytes())
+}
+
+func (s *server) sendHTML(c *fiber.Ctx, status int, body []byte) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Status(status).Send(body)
 }
 
 // renderPartial renders views/partials/<name>.html without a layout.
 func (s *server) renderPartial(c *fiber.Ctx, status int, name string, data fiber.Map) error {
 	c.Vary("HX-Request")
-	c.Status(status)
-	return c.Render("partials/"+name, s.pageData(c, "", data), "")
+	var buf bytes.Buffer
+	if err := s.views.Render(&buf, "partials/"+name, s.pageData(c, "", data)); err != nil {
+		return err
+	}
+	return s.sendHTML(c, status, buf.Bytes())
 }

@@ -4,7 +4,9 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -12,12 +14,14 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
+	"github.com/shopspring/decimal"
 
 	"cotizador/app"
 	"cotizador/backup"
 	"cotizador/db"
 	"cotizador/locales"
 	"cotizador/pricing"
+	"cotizador/sketch"
 	"cotizador/static"
 	"cotizador/validate"
 	"cotizador/views"
@@ -61,6 +65,7 @@ type server struct {
 	assets  *Assets
 	metrics *Metrics
 	started time.Time
+	views   *html.Engine
 }
 
 // New builds the Fiber app with every route and middleware. Templates are
@@ -95,6 +100,21 @@ func New(d Deps) (*fiber.App, error) {
 	engine.AddFunc("dict", dict)
 	engine.AddFunc("mxn", pricing.FormatMXN)
 	engine.AddFunc("colourValues", colourValues)
+	engine.AddFunc("sketch", sketchSVG)
+	engine.AddFunc("list", func(xs ...string) []string { return xs })
+	engine.AddFunc("date", func(t time.Time) string { return t.In(mexicoCity).Format("02/01/2006") })
+	engine.AddFunc("day", func(d string) string {
+		if t, err := time.Parse("2006-01-02", d); err == nil {
+			return t.Format("02/01/2006")
+		}
+		return d
+	})
+	engine.AddFunc("dims", func(w, h decimal.Decimal, unit string) string {
+		if unit == "cm" {
+			return w.Div(decimal.NewFromInt(10)).String() + " × " + h.Div(decimal.NewFromInt(10)).String() + " cm"
+		}
+		return w.String() + " × " + h.String() + " mm"
+	})
 	engine.AddFunc("emptyColourForm", func() *form {
 		return &form{Values: map[string]string{"factor": "1.00", "active": "1"}, Errors: validate.Errors{}}
 	})
@@ -102,9 +122,8 @@ func New(d Deps) (*fiber.App, error) {
 		return nil, fmt.Errorf("handlers: templates: %w", err)
 	}
 
+	s.views = engine
 	a := fiber.New(fiber.Config{
-		Views:                 engine,
-		ViewsLayout:           "layouts/base",
 		ErrorHandler:          s.handleError,
 		Immutable:             true,
 		DisableStartupMessage: true,
@@ -147,4 +166,20 @@ func dict(pairs ...any) (map[string]any, error) {
 		m[k] = pairs[i+1]
 	}
 	return m, nil
+}
+
+// sketchSVG draws a line's opening for templates. A product whose number of
+// leaves the drawing does not know is drawn with its kind's default, and a
+// size that cannot be drawn gives no drawing rather than a broken page.
+func sketchSVG(kind string, hojas int, widthMM, heightMM decimal.Decimal, label string) template.HTML {
+	spec := sketch.Spec{Kind: sketch.Kind(kind), Hojas: hojas, WidthMM: int(widthMM.IntPart()), HeightMM: int(heightMM.IntPart()), Label: label}
+	svg, err := sketch.SVG(spec)
+	if errors.Is(err, sketch.ErrHojas) {
+		spec.Hojas = 0
+		svg, err = sketch.SVG(spec)
+	}
+	if err != nil {
+		return ""
+	}
+	return svg
 }
