@@ -50,6 +50,45 @@
     if (row) row.remove();
   });
 
+  // Quote editor: removing a line drops its fieldset and reprices the rest
+  // (the rates section's change handler asks for a full recalculation).
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-remove-line]");
+    if (!btn) return;
+    var line = btn.closest("fieldset");
+    if (line) line.remove();
+    var rates = document.getElementById("quote-rates");
+    if (rates && window.htmx) htmx.trigger(rates, "change");
+  });
+
+  // Picking a customer from the suggestions fills the quote's customer.
+  document.addEventListener("click", function (e) {
+    var pick = e.target.closest("#customer-suggestions [data-id]");
+    if (!pick) return;
+    e.preventDefault();
+    var fields = { customer_id: "id", customer_name: "name", customer_phone: "phone", customer_email: "email", customer_rfc: "rfc", customer_address: "address" };
+    Object.keys(fields).forEach(function (id) {
+      var el = document.getElementById(id);
+      var v = pick.getAttribute("data-" + fields[id]);
+      if (el && v !== null) el.value = v;
+    });
+    document.getElementById("customer-suggestions").replaceChildren();
+  });
+  // Typing a different name forgets the customer picked before.
+  document.addEventListener("input", function (e) {
+    if (e.target.id === "customer_name") {
+      var id = document.getElementById("customer_id");
+      if (id) id.value = "";
+    }
+  });
+
+  // In the quote editor Enter must not submit (it would save half-typed
+  // lines); prices update as you type.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !e.target.closest("#quote-form")) return;
+    if (e.target.tagName === "INPUT" && e.target.type !== "submit") e.preventDefault();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     setupMenu();
     showJSOnly(document);
