@@ -370,6 +370,19 @@ func TestHeaderProblems(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a file saved as Windows-1252 is refused with how to save it", func(t *testing.T) {
+		latin1 := strings.Join(NativeMaterialColumns, ",") + "\nmaterial,upsert,X,Z\xf3calo,Perfiles,ML,1,,,,,1,,,\n"
+		c := ReadNative(Input{Materials: strings.NewReader(latin1)})
+		if got := problemsByLine(c)["materials.csv:1"]; len(c.Rows) != 1 || len(got) != 1 || got[0] != "=catalogio.not_utf8" {
+			t.Errorf("rows %+v", c.Rows)
+		}
+	})
+	t.Run("a semicolon-separated file gets a hint", func(t *testing.T) {
+		c := ReadNative(Input{Materials: strings.NewReader(strings.Join(NativeMaterialColumns, ";") + "\n")})
+		if len(c.Rows) != 1 || len(c.Rows[0].Notes) != 2 || c.Rows[0].Notes[0].Key != "catalogio.semicolon" {
+			t.Errorf("rows %+v", c.Rows)
+		}
+	})
 	t.Run("Excel's BOM and upper-case header are fine", func(t *testing.T) {
 		header := strings.ToUpper(strings.Join(NativeMaterialColumns, ","))
 		c := ReadNative(Input{Materials: strings.NewReader("\ufeff" + header + "\ncolour,,NAT,Natural,,,,,,,,,,1,\n")})

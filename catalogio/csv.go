@@ -1,7 +1,6 @@
 package catalogio
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -33,11 +33,23 @@ type table struct {
 // in any order. A problem with the header is reported on a row of its own
 // (line 1) and the file is not read further.
 func openTable(c *Changes, file string, rd io.Reader, columns []string) *table {
-	br := bufio.NewReader(rd)
-	if head, err := br.Peek(3); err == nil && bytes.Equal(head, utf8BOM) {
-		_, _ = br.Discard(3)
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
+		row.fail("", "catalogio.csv_invalid", nil)
+		c.addRow(row)
+		return nil
 	}
-	r := csv.NewReader(br)
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if !utf8.Valid(data) {
+		// Excel's plain "CSV" on Windows is Windows-1252: accents would be
+		// garbled, so say how to save it instead of importing mojibake.
+		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
+		row.fail("", "catalogio.not_utf8", nil)
+		c.addRow(row)
+		return nil
+	}
+	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1 // counted per row, with a Spanish message
 	r.ReuseRecord = false
 	t := &table{file: file, r: r}
@@ -87,6 +99,9 @@ func openTable(c *Changes, file string, rd io.Reader, columns []string) *table {
 		}
 		if len(repeated) > 0 {
 			row.fail("", "catalogio.header_repeated", map[string]any{"Columns": strings.Join(repeated, ", ")})
+		}
+		if len(header) == 1 && strings.Contains(header[0], ";") {
+			row.note("catalogio.semicolon", nil)
 		}
 		row.note("catalogio.header_expected", map[string]any{"Columns": strings.Join(columns, ",")})
 		c.addRow(row)
