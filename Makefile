@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.bui
 export COTIZADOR_DB ?= ./data/cotizador.db
 export COTIZADOR_ADDR ?= 127.0.0.1:3000
 
-.PHONY: run build test test-short lint bench htmx clean
+.PHONY: run run-replicated litestream build test test-short lint bench htmx clean
 
 ## build: the cotizador binary
 build:
@@ -19,9 +19,18 @@ run: build
 	./cotizador catalog load-demo --if-empty
 	./cotizador serve
 
+## run-replicated: like run, under Litestream replicating to a local in-memory S3 (try-out; see README, Respaldos)
+run-replicated: build
+	./scripts/run-replicated.sh
+
+## litestream: the pinned Litestream CLI in bin/ (built from tools/ when missing)
+litestream:
+	./scripts/litestream.sh
+
 ## test: every test (installs Chromium when missing), vet and gofmt
 test:
 	./scripts/test-deps.sh
+	./scripts/litestream.sh >/dev/null
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...

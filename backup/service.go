@@ -54,9 +54,21 @@ func (s *Service) logger() *slog.Logger {
 	return s.Logger
 }
 
+// acquire takes the one-operation lock: people get ErrBusy at once, the
+// schedules wait their turn (a drill and the first snapshot both start at
+// boot, and neither may be skipped for a whole interval).
+func (s *Service) acquire(wait bool) bool {
+	if wait {
+		s.busy.Lock()
+		return true
+	}
+	return s.busy.TryLock()
+}
+
 // Drill runs a restore drill now (see Drill) and returns its recorded run.
+// Scheduled drills wait for a running operation; others get ErrBusy.
 func (s *Service) Drill(ctx context.Context, origin, actor string) (*db.BackupRun, error) {
-	if !s.busy.TryLock() {
+	if !s.acquire(origin == OriginScheduled) {
 		return nil, ErrBusy
 	}
 	defer s.busy.Unlock()
@@ -77,8 +89,9 @@ func (s *Service) Drill(ctx context.Context, origin, actor string) (*db.BackupRu
 }
 
 // Snapshot takes a local snapshot now, records it, and prunes old ones.
+// Scheduled snapshots wait for a running operation; others get ErrBusy.
 func (s *Service) Snapshot(ctx context.Context, origin, actor string) (*db.BackupRun, *SnapshotMeta, error) {
-	if !s.busy.TryLock() {
+	if !s.acquire(origin == OriginScheduled) {
 		return nil, nil, ErrBusy
 	}
 	defer s.busy.Unlock()
