@@ -35,7 +35,10 @@ ENV COTIZADOR_DB=/data/cotizador.db \
     COTIZADOR_ADDR=0.0.0.0:3000 \
     COTIZADOR_ENV=production \
     LITESTREAM_PATH=cotizador \
-    LITESTREAM_REGION=us-east-1
+    LITESTREAM_REGION=us-east-1 \
+    LITESTREAM_CONFIG=/etc/litestream.yml \
+    LITESTREAM_METRICS_ADDR=127.0.0.1:9090 \
+    COTIZADOR_SNAPSHOT_DIR=/data/snapshots
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD ["/usr/bin/env", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3000 && printf 'GET /api/health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"]
 ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]

@@ -7,7 +7,7 @@ set -euo pipefail
 if [ -n "${LITESTREAM_BUCKET:-}" ]; then
   # A custom CA bundle variable makes Litestream 0.5 refuse to start; use
   # SSL_CERT_FILE for a private CA instead.
-  exec env -u AWS_CA_BUNDLE litestream replicate -config /etc/litestream.yml -exec "cotizador serve"
+  exec env -u AWS_CA_BUNDLE litestream replicate -config "${LITESTREAM_CONFIG:-/etc/litestream.yml}" -exec "cotizador serve"
 fi
 echo "LITESTREAM_BUCKET is not set: running WITHOUT continuous backups" >&2
 exec cotizador serve
