@@ -152,7 +152,10 @@ func (t *table) next(c *Changes) (rec record, ok bool) {
 		if errors.Is(err, io.EOF) {
 			return record{}, false
 		}
-		line, _ := t.r.FieldPos(0)
+		line := 0
+		if err == nil && len(fields) > 0 {
+			line, _ = t.r.FieldPos(0)
+		}
 		var pe *csv.ParseError
 		if err != nil && !errors.As(err, &pe) {
 			row := RowResult{File: t.file, Line: line, Kind: KindFile, Code: t.file}
@@ -161,8 +164,9 @@ func (t *table) next(c *Changes) (rec record, ok bool) {
 			return record{}, false
 		}
 		if pe != nil {
-			if pe.StartLine > 0 {
-				line = pe.StartLine
+			line = pe.StartLine
+			if line < 1 {
+				line = pe.Line
 			}
 			row := RowResult{File: t.file, Line: line, Kind: KindFile, Code: t.file}
 			row.fail("", csvProblem(err), nil)
