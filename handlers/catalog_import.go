@@ -7,9 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"io"
-	"mime/multipart"
 	"path/filepath"
 	"sync"
 	"time"
@@ -172,11 +170,10 @@ func (s *server) importPage(c *fiber.Ctx) error {
 // readUpload reads one uploaded file of the multipart form, if any.
 func readUpload(c *fiber.Ctx, f *form, field string) (*upload, error) {
 	fh, err := c.FormFile(field)
-	if errors.Is(err, fiber.ErrUnprocessableEntity) || errors.Is(err, multipart.ErrMessageTooLarge) {
-		return nil, err
-	}
 	if err != nil || fh == nil || fh.Size == 0 {
-		return nil, nil // no file chosen
+		// No file chosen, or a body that is not multipart at all: the
+		// form then says to upload a file.
+		return nil, nil
 	}
 	if fh.Size > importMaxFile {
 		f.Errors.Add(field, "import.file_too_large", map[string]any{"MB": importMaxFileMB})
