@@ -133,7 +133,7 @@ func compressFile(src, dst string) (size int64, sum string, gzSize int64, gzSum 
 	defer out.Close()
 	rawHash, gzHash := sha256.New(), sha256.New()
 	counter := &countWriter{}
-	zw, _ := gzip.NewWriterLevel(io.MultiWriter(out, gzHash, counter), gzip.BestCompression)
+	zw, _ := gzip.NewWriterLevel(io.MultiWriter(out, gzHash, counter), gzip.DefaultCompression)
 	zw.Name = strings.TrimSuffix(filepath.Base(dst), ".gz")
 	if size, err = io.Copy(io.MultiWriter(zw, rawHash), in); err != nil {
 		return 0, "", 0, "", fmt.Errorf("backup: compress: %w", err)
