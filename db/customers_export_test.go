@@ -1,0 +1,5 @@
+package db
+
+// CustomerQueries exposes the statements FindCustomers runs, so the
+// query-plan test checks the real ones.
+var CustomerQueries = customerQueries
