@@ -566,7 +566,7 @@ Para ponerla en servicio / to put it in service:
      / use a NEW replica path: the old one keeps the history you restored from:
        LITESTREAM_PATH=%[4]s
   5. Arranca / start:
-       systemctl start cotizador       # o / or: docker start cotizador (con / with -e LITESTREAM_PATH=…)
+       systemctl start cotizador       # Docker: recrea el contenedor con / recreate the container with -e LITESTREAM_PATH=…
   6. Comprueba / check: curl -fsS http://127.0.0.1:3000/api/health/ready  y / and  cotizador backup drill
 `, s.Live, stamp, s.Dest, newPath)
 }
