@@ -76,6 +76,9 @@ func Drill(ctx context.Context, d *db.DB, l *Litestream, o DrillOptions) (*db.Ba
 	run.Status = db.BackupStatusOK
 	if derr != nil {
 		run.Status, run.Error = db.BackupStatusFailed, derr.Error()
+		if ctx.Err() != nil {
+			run.Error = "interrupted (shutdown or time limit): " + run.Error
+		}
 	}
 	detail, err := json.Marshal(res)
 	if err != nil {

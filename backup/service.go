@@ -258,10 +258,13 @@ func (s *Service) lastScheduledSnapshot(context.Context) time.Time {
 	return time.Time{}
 }
 
+// lastDrill is the schedule's base: the last drill that passed, so one that
+// failed (or was cut short by a shutdown) is retried at the next start
+// instead of standing as the latest result for a whole interval.
 func (s *Service) lastDrill(ctx context.Context) time.Time {
-	r, err := s.DB.LastBackupRun(ctx, db.BackupKindDrill)
-	if err != nil || r == nil {
+	runs, _, err := s.DB.FindBackupRuns(ctx, db.BackupRunFilter{Kind: db.BackupKindDrill, Status: db.BackupStatusOK, Limit: 1})
+	if err != nil || len(runs) == 0 {
 		return time.Time{}
 	}
-	return r.StartedAt
+	return runs[0].StartedAt
 }

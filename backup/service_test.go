@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,4 +107,40 @@ func TestServiceOneOperationAtATime(t *testing.T) {
 	if last.Status != db.BackupStatusFailed || last.Duration < 2*time.Second {
 		t.Errorf("drill against an empty replica: %s after %s, want failed after MaxWait", last.Status, last.Duration)
 	}
+}
+
+// A drill cut short by a shutdown is recorded as such and run again at the
+// next start, instead of standing as the latest result for a whole day.
+func TestInterruptedDrillIsRetried(t *testing.T) {
+	r := startReplicated(t)
+	svc := &backup.Service{
+		Settings: backup.Settings{DBPath: r.DB.Path, SnapshotDir: t.TempDir(), DrillEvery: 24 * time.Hour, DrillMaxWait: 30 * time.Second, Litestream: r.Lit},
+		DB:       r.DB,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { svc.Run(ctx); close(done) }()
+	waitFor(t, 10*time.Second, "the scheduled drill to start", func() bool {
+		d, _ := r.DB.LastBackupRun(context.Background(), db.BackupKindDrill)
+		return d != nil
+	})
+	cancel() // the shutdown
+	<-done
+	first, _ := r.DB.LastBackupRun(context.Background(), db.BackupKindDrill)
+	// The drill cannot pass before its marker is uploaded (a 1 s sync
+	// away); the shutdown came within 100 ms of its start.
+	if first.Status != db.BackupStatusFailed || !strings.Contains(first.Error, "interrupted") {
+		t.Fatalf("interrupted drill recorded as %s %q", first.Status, first.Error)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	done = make(chan struct{})
+	go func() { svc.Run(ctx); close(done) }()
+	waitFor(t, 40*time.Second, "a passed drill after the restart", func() bool {
+		d, _ := r.DB.LastBackupRun(context.Background(), db.BackupKindDrill)
+		return d != nil && d.ID != first.ID && d.Status == db.BackupStatusOK
+	})
+	cancel()
+	<-done
 }
