@@ -22,8 +22,10 @@ type navItem struct {
 var navigation = []navItem{
 	{Href: "/", Label: "nav.home", Access: anyUser},
 	{Href: "/cotizaciones", Label: "nav.quotes", Access: anyUser},
+	{Href: "/clientes", Label: "customer.nav", Access: anyUser},
 	{Href: "/catalogo/materiales", Label: "nav.catalog", Access: anyUser},
 	{Href: "/usuarios", Label: "nav.users", Access: managers},
+	{Href: "/configuracion", Label: "settings.nav", Access: managers},
 	{Href: "/seguridad", Label: "nav.security", Access: ownerOnly},
 	{Href: "/respaldos", Label: "backup.nav", Access: ownerOnly},
 	{Href: "/estado", Label: "nav.status", Access: managers},
