@@ -240,3 +240,20 @@ func TestServeExitsWithIdleKeepAlive(t *testing.T) {
 		t.Errorf("an idle keep-alive connection held shutdown for %s", d)
 	}
 }
+
+// Cancelling right after the "listening" line, before any request, still
+// exits promptly.
+func TestServeCancelledImmediately(t *testing.T) {
+	for i := 0; i < 5; i++ {
+		_, cancel, done := startServe(t, filepath.Join(t.TempDir(), "c.db"))
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run returned %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("run did not return after an immediate cancellation")
+		}
+	}
+}

@@ -233,6 +233,9 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	if err := a.ShutdownWithTimeout(shutdownTimeout); err != nil {
 		logger.Error("shutdown incomplete", "err", err)
 	}
+	// A signal that arrives before the server has started serving finds
+	// nothing to shut down; closing the listener ends the serve loop then.
+	ln.Close()
 	<-served
 	return nil
 }

@@ -73,6 +73,9 @@ func DefaultCompanySettings() *CompanySettings {
 
 // CompanySettings returns the settings, or the defaults before setup.
 func (db *DB) CompanySettings(ctx context.Context) (*CompanySettings, error) {
+	if s := db.memo.companySettings(db.Clock.Now()); s != nil {
+		return s, nil
+	}
 	var s CompanySettings
 	var profit, indirect, iva, deposit, waste, labour, mode, updated string
 	err := db.Reader.QueryRowContext(ctx, `SELECT name, rfc, address, phone, email, logo_etag, profit_rate, indirect_rate, iva_rate, iva_exempt,
@@ -95,6 +98,7 @@ func (db *DB) CompanySettings(ctx context.Context) (*CompanySettings, error) {
 	}
 	s.PricingMode = pricing.Mode(mode)
 	s.UpdatedAt, _ = app.ParseTime(updated)
+	db.memo.putCompanySettings(&s, db.Clock.Now())
 	return &s, nil
 }
 
@@ -132,6 +136,7 @@ func (db *DB) UpdateCompanySettings(ctx context.Context, s *CompanySettings, act
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	db.memo.forgetCompanySettings()
 	s.UpdatedAt = now
 	return nil
 }
@@ -170,5 +175,6 @@ func (db *DB) SetCompanyLogo(ctx context.Context, png []byte, actor app.Actor) (
 	if n, _ := res.RowsAffected(); n == 0 {
 		return "", app.Errorf(app.ECONFLICT, "settings.setup_first")
 	}
+	db.memo.forgetCompanySettings()
 	return etag, nil
 }

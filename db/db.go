@@ -33,6 +33,8 @@ type DB struct {
 	Writer *sql.DB
 	Reader *sql.DB
 	Clock  app.Clock
+
+	memo *memo
 }
 
 // DSN returns the connection string used in production and in tests: every
@@ -90,7 +92,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		reader.Close()
 		return nil, fmt.Errorf("db: ping reader: %w", err)
 	}
-	return &DB{Path: path, Writer: writer, Reader: reader, Clock: app.SystemClock{}}, nil
+	return &DB{Path: path, Writer: writer, Reader: reader, Clock: app.SystemClock{}, memo: newMemo()}, nil
 }
 
 // Close closes the readers, then the writer: the last connection to close

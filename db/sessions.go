@@ -66,6 +66,15 @@ func scanSession(dst *Session, created, seen, expires *string) []any {
 // revoked, expired or idle session, or one whose user was deactivated, is
 // EUNAUTHORIZED.
 func (db *DB) FindSession(ctx context.Context, raw string, p SessionPolicy) (*Session, *User, error) {
+	hash := auth.HashToken(raw)
+	now := db.Clock.Now()
+	if s, u, ok := db.memo.session(hash, now); ok {
+		if !now.Before(s.ExpiresAt) || (!s.Remember && now.Sub(s.LastSeenAt) >= p.Idle) {
+			return nil, nil, app.Errorf(app.EUNAUTHORIZED, "auth.session_expired")
+		}
+		return &s, &u, nil
+	}
+	gen := db.memo.sessionGen()
 	var s Session
 	var created, seen, expires string
 	dest := scanSession(&s, &created, &seen, &expires)
@@ -74,7 +83,7 @@ func (db *DB) FindSession(ctx context.Context, raw string, p SessionPolicy) (*Se
 	dest = append(dest, &u.ID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.MaxDiscountPct, &u.Active, &pwAt, &uc, &uu)
 	err := db.Reader.QueryRowContext(ctx, `SELECT `+sessionColumns+`, u.id, u.email, u.name, u.role, u.password_hash, u.max_discount_pct, u.active, u.password_changed_at, u.created_at, u.updated_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.active = 1 AND u.deleted_at IS NULL`, auth.HashToken(raw)).Scan(dest...)
+		WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.active = 1 AND u.deleted_at IS NULL`, hash).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, app.Errorf(app.EUNAUTHORIZED, "auth.session_expired")
 	} else if err != nil {
@@ -85,17 +94,21 @@ func (db *DB) FindSession(ctx context.Context, raw string, p SessionPolicy) (*Se
 	s.ExpiresAt, _ = app.ParseTime(expires)
 	u.Role = auth.Role(role)
 	u.PasswordChangedAt, _ = app.ParseTime(pwAt)
-	now := db.Clock.Now()
 	if !now.Before(s.ExpiresAt) || (!s.Remember && now.Sub(s.LastSeenAt) >= p.Idle) {
 		return nil, nil, app.Errorf(app.EUNAUTHORIZED, "auth.session_expired")
 	}
+	db.memo.putSession(hash, s, u, now, gen)
 	return &s, &u, nil
 }
 
 // TouchSession records use of a session. Callers throttle it (about once a
 // minute) so reading pages does not turn into a write per request.
 func (db *DB) TouchSession(ctx context.Context, id int64, ip string) error {
-	_, err := db.Writer.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, ip = ? WHERE id = ?`, app.FormatTime(db.Clock.Now()), ip, id)
+	now := db.Clock.Now()
+	_, err := db.Writer.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, ip = ? WHERE id = ?`, app.FormatTime(now), ip, id)
+	if err == nil {
+		db.memo.touchSession(id, now, ip)
+	}
 	return err
 }
 
@@ -112,6 +125,7 @@ func (db *DB) RevokeSession(ctx context.Context, id, userID int64, actor app.Act
 	if err != nil {
 		return err
 	}
+	db.memo.forgetSessions()
 	if n, _ := res.RowsAffected(); n == 0 {
 		return app.Errorf(app.ENOTFOUND, "session.not_found")
 	}
@@ -129,6 +143,7 @@ func (db *DB) RevokeUserSessions(ctx context.Context, userID, keep int64, actor 
 	if err != nil {
 		return 0, err
 	}
+	defer db.memo.forgetSessions()
 	return n, tx.Commit()
 }
 

@@ -171,5 +171,6 @@ func (db *DB) UsePasswordReset(ctx context.Context, raw, hash string) (*User, er
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	db.memo.forgetSessions()
 	return db.FindUserByID(ctx, userID)
 }

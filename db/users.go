@@ -91,6 +91,7 @@ func (db *DB) Setup(ctx context.Context, company string, owner *User, actor app.
 	if err := createUser(ctx, tx, owner, now, actor); err != nil {
 		return err
 	}
+	defer db.memo.forgetCompanySettings()
 	return tx.Commit()
 }
 
@@ -222,6 +223,8 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, upd UserUpdate, actor ap
 			return nil, err
 		}
 	}
+	// Cached sessions carry the user's role: drop them either way.
+	defer db.memo.forgetSessions()
 	return u, tx.Commit()
 }
 
@@ -246,6 +249,7 @@ func (db *DB) SetPassword(ctx context.Context, id int64, hash string, keepSessio
 	if _, err := revokeUserSessions(ctx, tx, id, keepSession, now, actor); err != nil {
 		return err
 	}
+	defer db.memo.forgetSessions()
 	return tx.Commit()
 }
 
@@ -253,5 +257,6 @@ func (db *DB) SetPassword(ctx context.Context, id int64, hash string, keepSessio
 // the current ones, at login; it is not a password change.
 func (db *DB) RehashPassword(ctx context.Context, id int64, hash string) error {
 	_, err := db.Writer.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
+	db.memo.forgetSessions()
 	return err
 }

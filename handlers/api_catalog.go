@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -122,3 +123,5 @@ func (s *server) apiProducts(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"products": out})
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -424,3 +424,8 @@ func TestCatalogAPI(t *testing.T) {
 	}
 	_ = auth.RoleOwner
 }
+
+type (
+	testutilApp    = testutil.App
+	testutilClient = testutil.Client
+)

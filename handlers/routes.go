@@ -102,6 +102,48 @@ func (s *server) routes(a *fiber.App) {
 	r.get("/api/v1/materials", anyUser, s.apiMaterials)
 	r.get("/api/v1/products", anyUser, s.apiProducts)
 
+	// Catálogo: importar y exportar
+	r.get("/catalogo/importar", managers, s.importPage)
+	r.post("/catalogo/importar", managers, s.importPreview)
+	r.post("/catalogo/importar/aplicar", managers, s.importApply)
+	r.get("/catalogo/exportar", managers, s.exportCatalog)
+
+	// Cotizaciones: everyone signed in reads (salespeople their own unless
+	// the company lets them see all); owner, admin and sales write.
+	r.get("/cotizaciones", anyUser, s.quotesPage)
+	r.get("/cotizaciones/nueva", quoteWriters, s.quoteNew)
+	r.get("/cotizaciones/partida", quoteWriters, s.quoteLineRow)
+	r.post("/cotizaciones/calcular", quoteWriters, s.quoteCalc)
+	r.post("/cotizaciones", quoteWriters, s.quoteCreate)
+	r.get("/cotizaciones/:id", anyUser, s.quotePage)
+	r.get("/cotizaciones/:id/editar", quoteWriters, s.quoteEdit)
+	r.post("/cotizaciones/:id", quoteWriters, s.quoteUpdate)
+	r.post("/cotizaciones/:id/estado", quoteWriters, s.quoteStatus)
+	r.post("/cotizaciones/:id/revision", quoteWriters, s.quoteRevise)
+	r.post("/cotizaciones/:id/duplicar", quoteWriters, s.quoteDuplicate)
+	r.post("/cotizaciones/:id/recalcular", quoteWriters, s.quoteReprice)
+	r.post("/api/v1/quotes/calculate", anyUser, s.apiQuoteCalculate)
+	r.post("/api/v1/quotes", quoteWriters, s.apiQuoteCreate)
+	r.get("/api/v1/quotes/:folio", anyUser, s.apiQuoteGet)
+
+	// Clientes: everyone signed in reads; owner, admin and sales write. The
+	// picker fragment (buscar) serves the quote editor.
+	r.get("/clientes", anyUser, s.customersPage)
+	r.get("/clientes/nuevo", customerWriters, s.customerNew)
+	r.get("/clientes/buscar", anyUser, s.customerSearch)
+	r.post("/clientes", customerWriters, s.customerCreate)
+	r.get("/clientes/:id", anyUser, s.customerPage)
+	r.post("/clientes/:id", customerWriters, s.customerUpdate)
+	r.post("/clientes/:id/eliminar", customerWriters, s.customerDelete)
+
+	// Configuración (owner and admin); the logo is public, as shared quotes
+	// show it to customers who never sign in.
+	r.get("/configuracion", managers, s.settingsPage)
+	r.post("/configuracion", managers, s.settingsUpdate)
+	r.post("/configuracion/logo", managers, s.settingsLogo)
+	r.post("/configuracion/logo/eliminar", managers, s.settingsLogoDelete)
+	r.get("/empresa/logo", public, s.companyLogo)
+
 	r.get("/", anyUser, s.home)
 	r.get("/estado", managers, s.statusPage)
 }

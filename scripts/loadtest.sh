@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Load test of the live recalculation: builds the app, serves it on a fresh
+# database on loopback (rate limit off: one client IP sends everything),
+# creates an owner, loads the prototype catalogue, runs scripts/loadtest
+# with 50 connections for 30 s and stops the server.
+#   ./scripts/loadtest.sh [connections] [duration]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+conns=${1:-50}
+dur=${2:-30s}
+tmp=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$pid" ] && wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+go build -o "$tmp/cotizador" .
+go build -o "$tmp/loadtest" ./scripts/loadtest
+export COTIZADOR_DB="$tmp/c.db" COTIZADOR_ADDR=127.0.0.1:3917 COTIZADOR_RATE_LIMIT=0 COTIZADOR_LOGIN_RATE_LIMIT=0 COTIZADOR_LOG_LEVEL=warn
+echo 'Ventana-Corrediza-3-Pulgadas' | "$tmp/cotizador" user create --email prueba@taller.mx --name Carga --role owner --password-stdin >/dev/null
+"$tmp/cotizador" catalog load-prototype >/dev/null
+"$tmp/cotizador" serve >"$tmp/serve.log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do curl -fs http://127.0.0.1:3917/api/health/ready >/dev/null && break; sleep 0.1; done
+"$tmp/loadtest" -url http://127.0.0.1:3917 -email prueba@taller.mx -password 'Ventana-Corrediza-3-Pulgadas' -c "$conns" -d "$dur" -pid "$pid"

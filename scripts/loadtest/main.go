@@ -1,0 +1,161 @@
+// Command loadtest measures the quote editor's live recalculation under
+// load: it signs in to a running Cotizador, then N connections post the
+// editor's form to /cotizaciones/calcular as fast as they get answers, for a
+// fixed time, and reports requests per second, latency percentiles and the
+// server's resident memory. Loopback only; it stops by itself.
+//
+//	go run ./scripts/loadtest -url http://127.0.0.1:3000 -email E -password P -c 50 -d 30s -pid PID
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func run() error {
+	base := flag.String("url", "http://127.0.0.1:3000", "server (loopback only)")
+	email := flag.String("email", "", "account e-mail")
+	password := flag.String("password", "", "account password")
+	conns := flag.Int("c", 50, "connections")
+	dur := flag.Duration("d", 30*time.Second, "duration")
+	pid := flag.Int("pid", 0, "server process id, to report its RSS")
+	product := flag.String("product", "PROTO-COR-3", "product code of the line")
+	flag.Parse()
+
+	u, err := url.Parse(*base)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(u.Hostname()); (ip == nil && u.Hostname() != "localhost") || (ip != nil && !ip.IsLoopback()) {
+		return fmt.Errorf("refusing to load %s: loopback addresses only", u.Host)
+	}
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: &http.Transport{MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}}
+	token, err := page(client, *base+"/login")
+	if err != nil {
+		return err
+	}
+	resp, err := client.PostForm(*base+"/login", url.Values{"email": {*email}, "password": {*password}, "_csrf": {token}})
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("login: status %d", resp.StatusCode)
+	}
+	if token, err = page(client, *base+"/cotizaciones/nueva"); err != nil {
+		return err
+	}
+	form := url.Values{"_csrf": {token}, "linea": {"0"}, "customer_name": {"Carga"}, "unidad": {"cm"}, "modo": {"por_metro"},
+		"utilidad": {"25"}, "indirectos": {"15"}, "iva": {"16"}, "anticipo": {"50"}, "descuento_tipo": {"porcentaje"},
+		"mostrar": {"mas_iva"}, "vigencia": {"2030-01-01"}, "item-0-product": {*product}, "item-0-height": {"120"}, "item-0-qty": {"1"}}
+
+	ctx, cancel := context.WithTimeout(context.Background(), *dur)
+	defer cancel()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var failures, bytes int
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < *conns; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var local []time.Duration
+			var bad, size int
+			for i := 0; ctx.Err() == nil; i++ {
+				// Each request types a different width, as a person would.
+				f := url.Values{}
+				for k, v := range form {
+					f[k] = v
+				}
+				f.Set("item-0-width", fmt.Sprint(100+(w*7+i)%150))
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, *base+"/cotizaciones/calcular", strings.NewReader(f.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("HX-Request", "true")
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						bad++
+					}
+					continue
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					bad++
+					continue
+				}
+				local = append(local, time.Since(t0))
+				size = int(n)
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			failures += bad
+			bytes = size
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(lat) == 0 {
+		return fmt.Errorf("no successful request (%d failures)", failures)
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration { return lat[int(float64(len(lat)-1)*p)] }
+	fmt.Printf("requests %d in %s with %d connections, %d failed, fragment %d bytes\n", len(lat), elapsed.Round(time.Millisecond), *conns, failures, bytes)
+	fmt.Printf("throughput %.0f req/s\n", float64(len(lat))/elapsed.Seconds())
+	fmt.Printf("latency p50 %s p90 %s p99 %s max %s\n", pct(.5).Round(10*time.Microsecond), pct(.9).Round(10*time.Microsecond),
+		pct(.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+	if *pid > 0 {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", *pid)); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(line, "VmRSS:") || strings.HasPrefix(line, "VmHWM:") {
+					fmt.Println("server", strings.Join(strings.Fields(line), " "))
+				}
+			}
+		}
+	}
+	if failures > 0 {
+		return fmt.Errorf("%d requests failed", failures)
+	}
+	return nil
+}
+
+func page(c *http.Client, u string) (string, error) {
+	resp, err := c.Get(u)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := csrfRe.FindSubmatch(b)
+	if m == nil {
+		return "", fmt.Errorf("%s: no CSRF token (status %d)", u, resp.StatusCode)
+	}
+	return string(m[1]), nil
+}
