@@ -157,15 +157,17 @@ func customerFormValues(cu *db.Customer) *form {
 // renderCustomer renders the customer page: the form (read-only for a
 // viewer) and, for a saved customer, the section with their quotes.
 func (s *server) renderCustomer(c *fiber.Ctx, status int, cu *db.Customer, f *form) error {
-	data := fiber.Map{"Form": f, "TaxRegimes": validate.TaxRegimes, "CFDIUses": validate.CFDIUses, "TZ": mexicoCity,
+	data := fiber.Map{"Form": f, "TaxRegimes": validate.TaxRegimes, "CFDIUses": validate.CFDIUses, "TZ": mexicoCity, "Today": s.today(),
 		"CanEdit": customerWriters.allowsUser(currentUser(c))}
 	title := "customer.new"
 	if cu != nil {
 		title = "customer.title"
 		data["Customer"] = customerView{cu}
-		// The Cotizaciones section (partials/customer_quotes) lists
-		// data["Quotes"], a []*db.Quote, when set; the quotes feature
-		// fills it here with the quotes the user may see.
+		quotes, err := s.customerQuotes(c, cu.ID)
+		if err != nil {
+			return err
+		}
+		data["Quotes"] = quotes
 	}
 	return s.renderPage(c, status, "customer", title, data)
 }

@@ -558,3 +558,18 @@ func (s *server) quoteReprice(c *fiber.Ctx) error {
 	s.setFlash(c, "success", "quote.repriced")
 	return redirect(c, "/cotizaciones/"+strconv.FormatInt(q.ID, 10))
 }
+
+// customerQuotes lists a customer's latest quotes that the user may see,
+// for the customer's page.
+func (s *server) customerQuotes(c *fiber.Ctx, customerID int64) ([]*db.Quote, error) {
+	st, err := s.quoteSettings(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	f := db.QuoteFilter{CustomerID: customerID, Today: s.today(), Limit: 50}
+	if u := currentUser(c); u.Role == auth.RoleSales && !st.SalesSeeAll {
+		f.SalespersonID = u.ID
+	}
+	quotes, _, err := s.DB.FindQuotes(c.UserContext(), f)
+	return quotes, err
+}

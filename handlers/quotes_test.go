@@ -249,3 +249,22 @@ func TestQuoteVisibilityAndStaleness(t *testing.T) {
 		t.Error("after repricing the warning stays or the old total is shown")
 	}
 }
+
+func TestCustomerPageListsQuotes(t *testing.T) {
+	a, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	resp, _ := seller.PostForm(t, "/cotizaciones", quoteForm("accion", "guardar"))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatal(resp.StatusCode)
+	}
+	q, _ := a.DB.FindQuoteByFolio(t.Context(), "COT-2026-0001")
+	_, page := seller.Get(t, fmt.Sprintf("/clientes/%d", q.CustomerID))
+	if !strings.Contains(page, "COT-2026-0001") || !strings.Contains(page, "$3,926.67 MXN") || !strings.Contains(page, "Borrador") {
+		t.Error("the customer's page does not list the quote")
+	}
+	other := a.NewClient()
+	a.CreateUser(t, "sales", "otro@aluminios.mx")
+	other = a.Login(t, "otro@aluminios.mx")
+	if _, page := other.Get(t, fmt.Sprintf("/clientes/%d", q.CustomerID)); strings.Contains(page, "COT-2026-0001") {
+		t.Error("another salesperson sees the quote on the customer's page")
+	}
+}
