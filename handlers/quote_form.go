@@ -31,6 +31,9 @@ type lineForm struct {
 	// Kind and Hojas of the product, for the sketch.
 	Kind  string
 	Hojas int
+	// Shown and ShownUnit are the price as the quote displays it (with IVA
+	// when it says "IVA incluido").
+	Shown, ShownUnit decimal.Decimal
 }
 
 // F is the quote-level form, for templates (the embedded field is not
@@ -49,6 +52,7 @@ type matForm struct {
 	Optional          bool
 	Errors            map[string]*fieldMsg
 	Result            *pricing.MaterialLineResult
+	Shown             decimal.Decimal
 }
 
 func (m *matForm) Error(field string) *fieldMsg { return m.Errors[field] }
@@ -316,14 +320,18 @@ func (s *server) price(cat pricing.Catalog, qf *quoteForm, u *db.User, defaults 
 		res, err := pricing.PriceQuote(cat, in)
 		if err == nil {
 			qf.Result = res
+			display := qf.Get("mostrar")
 			for i, l := range lines {
 				l.Result = &res.Items[i]
+				l.Shown = shownPrice(l.Result.Amount, display, res.Rates)
+				l.ShownUnit = shownPrice(l.Result.UnitPrice, display, res.Rates)
 				if p, ok := cat.Product(l.Product); ok {
 					l.Kind, l.Hojas = string(p.Type), p.Hojas
 				}
 			}
 			for i, m := range mats {
 				m.Result = &res.Materials[i]
+				m.Shown = shownPrice(m.Result.Amount, display, res.Rates)
 			}
 			qf.countExcluded()
 			s.checkDiscountCap(qf, u)

@@ -268,3 +268,19 @@ func TestCustomerPageListsQuotes(t *testing.T) {
 		t.Error("another salesperson sees the quote on the customer's page")
 	}
 }
+
+// "IVA incluido" shows each line with its IVA; the totals are the same.
+func TestQuoteIVAIncludedDisplay(t *testing.T) {
+	_, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	_, plus := seller.PostForm(t, "/cotizaciones/calcular", quoteForm("linea", "0"), "HX-Request", "true")
+	_, incl := seller.PostForm(t, "/cotizaciones/calcular", quoteForm("linea", "0", "mostrar", "iva_incluido"), "HX-Request", "true")
+	// 3385.06 before IVA; × 1.16 = 3926.67 with it.
+	if !strings.Contains(plus, `<p class="amount">$3,385.06 MXN</p>`) || !strings.Contains(incl, `<p class="amount">$3,926.67 MXN</p>`) {
+		t.Errorf("line amounts: plus IVA %v, IVA included %v", strings.Contains(plus, "3,385.06"), strings.Contains(incl, `<p class="amount">$3,926.67 MXN</p>`))
+	}
+	resp, _ := seller.PostForm(t, "/cotizaciones", quoteForm("accion", "guardar", "mostrar", "iva_incluido"))
+	_, page := seller.Get(t, resp.Header.Get("Location"))
+	if !strings.Contains(page, `<p class="amount">$3,926.67 MXN</p>`) || !strings.Contains(page, "Precios con IVA incluido") {
+		t.Error("the saved quote does not show prices with IVA")
+	}
+}
