@@ -264,21 +264,8 @@ func (s *server) apiQuoteCreate(c *fiber.Ctx) error {
 	if err := s.DB.CreateCustomer(ctx, cu, actor(c)); err != nil {
 		return err
 	}
-	q := &db.Quote{CustomerID: cu.ID, Customer: db.CustomerSnapshot{Name: cu.Name, RFC: cu.RFC, Email: cu.Email, Phone: cu.Phone},
-		SalespersonID: currentUser(c).ID, Mode: res.Mode, Rates: res.Rates, LabourRateM2: res.LabourRateM2, Discount: res.Discount,
-		PriceDisplay: "mas_iva", DimensionUnit: "mm", Cut: st.Cut, ValidUntil: validUntil, Notes: notes, Conditions: st.Conditions,
-		CatalogVersion: cat.Version, PricedAt: s.Clock.Now(), Totals: res.Totals}
-	for i, it := range res.Items {
-		p, _ := cat.Product(it.ProductCode)
-		q.Items = append(q.Items, &db.QuoteItem{Kind: "producto", ProductCode: it.ProductCode, ProductName: it.ProductName,
-			ProductType: string(p.Type), Hojas: p.Hojas, ColourCode: it.ColourCode, GlassCode: it.GlassCode, WidthMM: it.WidthMM,
-			HeightMM: it.HeightMM, Quantity: decimal.NewFromInt(int64(it.Quantity)), Location: req.Items[i].Location, Optional: it.Optional,
-			Buckets: it.Buckets, Cost: it.Cost, Amount: it.Amount, UnitPrice: it.UnitPrice, Breakdown: it.Lines})
-	}
-	for _, m := range res.Materials {
-		q.Items = append(q.Items, &db.QuoteItem{Kind: "material", MaterialCode: m.MaterialCode, MaterialName: m.MaterialName,
-			ColourCode: m.ColourCode, Quantity: m.Quantity, Optional: m.Optional, Cost: m.Cost, Amount: m.Amount, UnitPrice: m.UnitPrice})
-	}
+	q := pricedQuote(res, cat, cu, currentUser(c).ID, st, s.Clock.Now(), func(i int) (string, string) { return req.Items[i].Location, "" })
+	q.ValidUntil, q.Notes = validUntil, notes
 	if err := s.DB.CreateQuote(ctx, q, st.Prefix, actor(c)); err != nil {
 		return err
 	}

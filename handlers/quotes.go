@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
@@ -211,27 +212,40 @@ func (s *server) priceForm(c *fiber.Ctx, qf *quoteForm) (*db.PricingCatalog, quo
 	return cat, st, s.price(cat, qf, currentUser(c), st)
 }
 
-func (s *server) quoteCreate(c *fiber.Ctx) error {
+func (s *server) quoteCreate(c *fiber.Ctx) error { return s.submitEditor(c, nil) }
+
+// submitEditor answers the editor's POST for a new quote (existing nil) or
+// a draft: "calcular" re-renders it priced (the page without JavaScript),
+// "guardar" saves it when every field and line is valid.
+func (s *server) submitEditor(c *fiber.Ctx, existing *db.Quote) error {
 	qf := parseQuoteForm(c)
 	cat, st, err := s.priceForm(c, qf)
 	if err != nil {
 		return err
 	}
-	if c.FormValue("accion") != "guardar" || !qf.valid() {
+	save := c.FormValue("accion") == "guardar"
+	if !save || !qf.valid() {
 		status := fiber.StatusOK
-		if c.FormValue("accion") == "guardar" {
+		if save {
 			status = fiber.StatusUnprocessableEntity
 		}
-		return s.renderEditor(c, status, qf, nil)
+		return s.renderEditor(c, status, qf, existing)
 	}
 	q, err := s.quoteFromForm(c, qf, cat, st)
 	if err != nil {
 		if qf.mergeAppError(err) {
-			return s.renderEditor(c, fiber.StatusUnprocessableEntity, qf, nil)
+			return s.renderEditor(c, fiber.StatusUnprocessableEntity, qf, existing)
 		}
 		return err
 	}
-	if err := s.DB.CreateQuote(c.UserContext(), q, st.Prefix, actor(c)); err != nil {
+	if existing == nil {
+		err = s.DB.CreateQuote(c.UserContext(), q, st.Prefix, actor(c))
+	} else {
+		// The quote keeps its salesperson when someone else edits it.
+		q.SalespersonID = existing.SalespersonID
+		err = s.DB.UpdateQuote(c.UserContext(), existing.ID, q, actor(c))
+	}
+	if err != nil {
 		return err
 	}
 	s.setFlash(c, "success", "quote.saved")
@@ -254,37 +268,45 @@ func (qf *quoteForm) valid() bool {
 // quoteFromForm builds the quote to save from a priced editor, resolving the
 // customer: the one picked, or a new customer from the typed data.
 func (s *server) quoteFromForm(c *fiber.Ctx, qf *quoteForm, cat *db.PricingCatalog, st quoteSettings) (*db.Quote, error) {
-	ctx := c.UserContext()
 	f := qf.form
 	cust, err := s.resolveCustomer(c, f)
 	if err != nil {
 		return nil, err
 	}
-	r := qf.Result
+	q := pricedQuote(qf.Result, cat, cust, currentUser(c).ID, st, s.Clock.Now(), func(i int) (string, string) {
+		return qf.Lines[i].Location, qf.Lines[i].Notes
+	})
+	q.PriceDisplay, q.DimensionUnit, q.ValidUntil = f.Get("mostrar"), f.Get("unidad"), f.Get("vigencia")
+	q.Notes, q.Conditions = strings.TrimSpace(f.Get("notas")), strings.TrimSpace(f.Get("condiciones"))
+	return q, nil
+}
+
+// pricedQuote is the quote to save for a pricing result: the customer's
+// snapshot, the rates and figures as priced, each line with its breakdown.
+// lineText gives a window line's location and notes.
+func pricedQuote(r *pricing.QuoteResult, cat *db.PricingCatalog, cust *db.Customer, salesperson int64, st quoteSettings, now time.Time,
+	lineText func(i int) (location, notes string)) *db.Quote {
 	q := &db.Quote{
 		CustomerID:    cust.ID,
 		Customer:      db.CustomerSnapshot{Name: cust.Name, BusinessName: cust.BusinessName, RFC: cust.RFC, Email: cust.Email, Phone: cust.Phone, Address: cust.Address},
-		SalespersonID: currentUser(c).ID,
+		SalespersonID: salesperson,
 		Mode:          r.Mode, Rates: r.Rates, LabourRateM2: r.LabourRateM2, Discount: r.Discount,
-		PriceDisplay: f.Get("mostrar"), DimensionUnit: f.Get("unidad"), Cut: st.Cut,
-		ValidUntil: f.Get("vigencia"), Notes: strings.TrimSpace(f.Get("notas")), Conditions: strings.TrimSpace(f.Get("condiciones")),
-		CatalogVersion: cat.Version, PricedAt: s.Clock.Now(), Totals: r.Totals,
+		PriceDisplay: "mas_iva", DimensionUnit: "mm", Cut: st.Cut, Conditions: st.Conditions,
+		CatalogVersion: cat.Version, PricedAt: now, Totals: r.Totals,
 	}
-	for i, l := range qf.Lines {
-		it := r.Items[i]
+	for i, it := range r.Items {
 		p, _ := cat.Product(it.ProductCode)
+		location, notes := lineText(i)
 		q.Items = append(q.Items, &db.QuoteItem{Kind: "producto", ProductCode: it.ProductCode, ProductName: it.ProductName,
 			ProductType: string(p.Type), Hojas: p.Hojas, ColourCode: it.ColourCode, GlassCode: it.GlassCode,
-			WidthMM: it.WidthMM, HeightMM: it.HeightMM, Quantity: decimal.NewFromInt(int64(it.Quantity)), Location: l.Location, Notes: l.Notes,
+			WidthMM: it.WidthMM, HeightMM: it.HeightMM, Quantity: decimal.NewFromInt(int64(it.Quantity)), Location: location, Notes: notes,
 			Optional: it.Optional, Buckets: it.Buckets, Cost: it.Cost, Amount: it.Amount, UnitPrice: it.UnitPrice, Breakdown: it.Lines})
 	}
-	for i := range qf.Mats {
-		m := r.Materials[i]
+	for _, m := range r.Materials {
 		q.Items = append(q.Items, &db.QuoteItem{Kind: "material", MaterialCode: m.MaterialCode, MaterialName: m.MaterialName,
 			ColourCode: m.ColourCode, Quantity: m.Quantity, Optional: m.Optional, Cost: m.Cost, Amount: m.Amount, UnitPrice: m.UnitPrice})
 	}
-	_ = ctx
-	return q, nil
+	return q
 }
 
 // resolveCustomer returns the customer picked in the editor, or creates one
@@ -441,32 +463,7 @@ func (s *server) quoteUpdate(c *fiber.Ctx) error {
 	if !existing.Editable() {
 		return app.Errorf(app.ECONFLICT, "quote.locked")
 	}
-	qf := parseQuoteForm(c)
-	cat, st, err := s.priceForm(c, qf)
-	if err != nil {
-		return err
-	}
-	if c.FormValue("accion") != "guardar" || !qf.valid() {
-		status := fiber.StatusOK
-		if c.FormValue("accion") == "guardar" {
-			status = fiber.StatusUnprocessableEntity
-		}
-		return s.renderEditor(c, status, qf, existing)
-	}
-	q, err := s.quoteFromForm(c, qf, cat, st)
-	if err != nil {
-		if qf.mergeAppError(err) {
-			return s.renderEditor(c, fiber.StatusUnprocessableEntity, qf, existing)
-		}
-		return err
-	}
-	// The quote keeps its salesperson when someone else edits it.
-	q.SalespersonID = existing.SalespersonID
-	if err := s.DB.UpdateQuote(c.UserContext(), existing.ID, q, actor(c)); err != nil {
-		return err
-	}
-	s.setFlash(c, "success", "quote.saved")
-	return redirect(c, "/cotizaciones/"+strconv.FormatInt(existing.ID, 10))
+	return s.submitEditor(c, existing)
 }
 
 func (s *server) quoteStatus(c *fiber.Ctx) error {
