@@ -164,10 +164,19 @@ func (s *server) materialNew(c *fiber.Ctx) error {
 	return s.renderPage(c, fiber.StatusOK, "material", "catalog.material_new", data)
 }
 
-func (s *server) materialCreate(c *fiber.Ctx) error {
+func (s *server) materialCreate(c *fiber.Ctx) error { return s.submitMaterial(c, nil) }
+
+// submitMaterial saves the material form as a new material (existing nil)
+// or over existing, or re-renders it with its field errors.
+func (s *server) submitMaterial(c *fiber.Ctx, existing *db.Material) error {
 	f, m := materialForm(c)
 	if len(f.Errors) == 0 {
-		err := s.DB.CreateMaterial(c.UserContext(), m, actor(c))
+		var err error
+		if existing == nil {
+			err = s.DB.CreateMaterial(c.UserContext(), m, actor(c))
+		} else {
+			err = s.DB.UpdateMaterial(c.UserContext(), existing.ID, m, actor(c))
+		}
 		if err == nil {
 			s.setFlash(c, "success", "catalog.saved")
 			return redirect(c, "/catalogo/materiales/"+strconv.FormatInt(m.ID, 10))
@@ -176,11 +185,15 @@ func (s *server) materialCreate(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	data, err := s.materialPageData(c, nil, f)
+	data, err := s.materialPageData(c, existing, f)
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, fiber.StatusUnprocessableEntity, "material", "catalog.material_new", data)
+	title := "catalog.material_new"
+	if existing != nil {
+		title = "catalog.material_edit"
+	}
+	return s.renderPage(c, fiber.StatusUnprocessableEntity, "material", title, data)
 }
 
 func (s *server) materialPage(c *fiber.Ctx) error {
@@ -208,22 +221,7 @@ func (s *server) materialUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, m := materialForm(c)
-	if len(f.Errors) == 0 {
-		err := s.DB.UpdateMaterial(c.UserContext(), id, m, actor(c))
-		if err == nil {
-			s.setFlash(c, "success", "catalog.saved")
-			return redirect(c, "/catalogo/materiales/"+strconv.FormatInt(id, 10))
-		}
-		if !f.mergeAppError(err) {
-			return err
-		}
-	}
-	data, err := s.materialPageData(c, existing, f)
-	if err != nil {
-		return err
-	}
-	return s.renderPage(c, fiber.StatusUnprocessableEntity, "material", "catalog.material_edit", data)
+	return s.submitMaterial(c, existing)
 }
 
 // materialCost is the inline edit of a material's cost in the list (htmx):

@@ -259,10 +259,20 @@ func (s *server) productNew(c *fiber.Ctx) error {
 	return s.renderPage(c, fiber.StatusOK, "product", "catalog.product_new", data)
 }
 
-func (s *server) productCreate(c *fiber.Ctx) error {
+func (s *server) productCreate(c *fiber.Ctx) error { return s.submitProduct(c, nil) }
+
+// submitProduct saves the product form with its BOM as a new product
+// (existing nil) or over existing, or re-renders it with the errors on
+// their fields and BOM lines.
+func (s *server) submitProduct(c *fiber.Ctx, existing *db.Product) error {
 	f, p, rows := productForm(c)
 	if len(f.Errors) == 0 {
-		err := s.DB.CreateProduct(c.UserContext(), p, actor(c))
+		var err error
+		if existing == nil {
+			err = s.DB.CreateProduct(c.UserContext(), p, actor(c))
+		} else {
+			err = s.DB.UpdateProduct(c.UserContext(), existing.ID, p, actor(c))
+		}
 		if err == nil {
 			s.setFlash(c, "success", "catalog.saved")
 			return redirect(c, "/catalogo/productos/"+strconv.FormatInt(p.ID, 10))
@@ -271,11 +281,15 @@ func (s *server) productCreate(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	data, err := s.productPageData(c, nil, f, rows)
+	data, err := s.productPageData(c, existing, f, rows)
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, fiber.StatusUnprocessableEntity, "product", "catalog.product_new", data)
+	title := "catalog.product_new"
+	if existing != nil {
+		title = "catalog.product_edit"
+	}
+	return s.renderPage(c, fiber.StatusUnprocessableEntity, "product", title, data)
 }
 
 // mergeProductError places a store error (taken code, unknown material) on
@@ -322,22 +336,7 @@ func (s *server) productUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, p, rows := productForm(c)
-	if len(f.Errors) == 0 {
-		err := s.DB.UpdateProduct(c.UserContext(), id, p, actor(c))
-		if err == nil {
-			s.setFlash(c, "success", "catalog.saved")
-			return redirect(c, "/catalogo/productos/"+strconv.FormatInt(id, 10))
-		}
-		if !s.mergeProductError(f, rows, err) {
-			return err
-		}
-	}
-	data, err := s.productPageData(c, existing, f, rows)
-	if err != nil {
-		return err
-	}
-	return s.renderPage(c, fiber.StatusUnprocessableEntity, "product", "catalog.product_edit", data)
+	return s.submitProduct(c, existing)
 }
 
 func (s *server) productDelete(c *fiber.Ctx) error {
