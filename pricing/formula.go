@@ -140,6 +140,7 @@ var mathNS = mathEnv{Ceil: math.Ceil, Floor: math.Floor, Sqrt: math.Sqrt}
 type Formula struct {
 	src  string
 	prog *vm.Program
+	fast *fastNode // the same computation without the VM; nil to use prog
 }
 
 // Source returns the formula text as written.
@@ -158,6 +159,13 @@ var evalPool = sync.Pool{New: func() any { return &evaluator{env: formulaEnv{Mat
 // be negative: clamping to 0 is a pricing rule, applied (and shown) in the
 // BOM step. NaN and ±Inf, e.g. from a division by zero, are errors.
 func (f *Formula) Eval(d Dims) (float64, error) {
+	if f.fast != nil {
+		v := f.fast.num(&d)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, formulaErr("formula.not_finite", 0, "")
+		}
+		return v, nil
+	}
 	ev := evalPool.Get().(*evaluator)
 	ev.env = formulaEnv{
 		WidthMM: d.WidthMM, HeightMM: d.HeightMM, WidthCM: d.WidthCM, HeightCM: d.HeightCM,
@@ -285,7 +293,7 @@ func compileFormula(src string) (*Formula, error) {
 		// so rather than hide it.
 		return nil, formulaErr("formula.invalid", 0, evalReason(err))
 	}
-	return &Formula{src: src, prog: prog}, nil
+	return &Formula{src: src, prog: prog, fast: compileFast(prog)}, nil
 }
 
 // checkChars rejects, with a precise position, what the lexer would either
@@ -745,17 +753,10 @@ func pyRound(p ...any) (any, error) {
 		return math.RoundToEven(x), nil
 	}
 	d := num(p[1])
-	if d != math.Trunc(d) || d > 15 || d < -15 {
+	if !validRoundDigits(d) {
 		return nil, fmt.Errorf("los decimales de round deben ser un entero entre -15 y 15")
 	}
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return x, nil
-	}
-	if d >= 0 {
-		return strconv.ParseFloat(strconv.FormatFloat(x, 'f', int(d), 64), 64)
-	}
-	scale := math.Pow(10, -d)
-	return math.RoundToEven(x/scale) * scale, nil
+	return roundDigits(x, d), nil
 }
 
 func variadic(pick func(a, b float64) float64) func(...any) (any, error) {
@@ -769,14 +770,7 @@ func variadic(pick func(a, b float64) float64) func(...any) (any, error) {
 }
 
 // pyMod is Python's floored modulo (-1 % 3 == 2), as in the prototype.
-func pyMod(p ...any) (any, error) {
-	a, b := num(p[0]), num(p[1])
-	r := math.Mod(a, b)
-	if r != 0 && (r < 0) != (b < 0) {
-		r += b
-	}
-	return r, nil
-}
+func pyMod(p ...any) (any, error) { return floorMod(num(p[0]), num(p[1])), nil }
 
 var compileOptions = []expr.Option{
 	expr.Env(formulaEnv{}),
