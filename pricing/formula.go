@@ -730,7 +730,7 @@ func (intToFloat) Visit(node *ast.Node) {
 	}
 }
 
-func num(v any) float64 {
+func argFloat(v any) float64 {
 	switch x := v.(type) {
 	case float64:
 		return x
@@ -741,18 +741,18 @@ func num(v any) float64 {
 }
 
 func unary(fn func(float64) float64) func(...any) (any, error) {
-	return func(p ...any) (any, error) { return fn(num(p[0])), nil }
+	return func(p ...any) (any, error) { return fn(argFloat(p[0])), nil }
 }
 
 // pyRound reproduces the prototype's Python round(): ties to even, and an
 // optional number of digits (round(2.675, 2) is 2.67 because 2.675 is stored
 // as 2.67499…, exactly as Python prints it).
 func pyRound(p ...any) (any, error) {
-	x := num(p[0])
+	x := argFloat(p[0])
 	if len(p) == 1 {
 		return math.RoundToEven(x), nil
 	}
-	d := num(p[1])
+	d := argFloat(p[1])
 	if !validRoundDigits(d) {
 		return nil, fmt.Errorf("los decimales de round deben ser un entero entre -15 y 15")
 	}
@@ -761,16 +761,16 @@ func pyRound(p ...any) (any, error) {
 
 func variadic(pick func(a, b float64) float64) func(...any) (any, error) {
 	return func(p ...any) (any, error) {
-		acc := num(p[0])
+		acc := argFloat(p[0])
 		for _, v := range p[1:] {
-			acc = pick(acc, num(v))
+			acc = pick(acc, argFloat(v))
 		}
 		return acc, nil
 	}
 }
 
 // pyMod is Python's floored modulo (-1 % 3 == 2), as in the prototype.
-func pyMod(p ...any) (any, error) { return floorMod(num(p[0]), num(p[1])), nil }
+func pyMod(p ...any) (any, error) { return floorMod(argFloat(p[0]), argFloat(p[1])), nil }
 
 var compileOptions = []expr.Option{
 	expr.Env(formulaEnv{}),
@@ -782,7 +782,7 @@ var compileOptions = []expr.Option{
 	expr.Function("ceil", unary(math.Ceil), new(func(float64) float64)),
 	expr.Function("floor", unary(math.Floor), new(func(float64) float64)),
 	expr.Function("sqrt", unary(math.Sqrt), new(func(float64) float64)),
-	expr.Function("pow", func(p ...any) (any, error) { return math.Pow(num(p[0]), num(p[1])), nil },
+	expr.Function("pow", func(p ...any) (any, error) { return math.Pow(argFloat(p[0]), argFloat(p[1])), nil },
 		new(func(float64, float64) float64)),
 	expr.Function("round", pyRound, new(func(float64) float64), new(func(float64, float64) float64)),
 	expr.Function("min", variadic(math.Min), new(func(float64, ...float64) float64)),
