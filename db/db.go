@@ -45,6 +45,9 @@ func DSN(path string, writer bool) string {
 	q.Set("_busy_timeout", "5000")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "on")
+	// 8 MB of page cache per connection (the default is 2 MB): counting and
+	// paging a search over 100,000 customers stays in memory.
+	q.Set("_cache_size", "-8000")
 	if writer {
 		q.Set("_txlock", "immediate")
 	} else {

@@ -36,6 +36,7 @@ func TestOpenAppliesPragmas(t *testing.T) {
 		{"reader", "PRAGMA foreign_keys", "1"},
 		{"reader", "PRAGMA busy_timeout", "5000"},
 		{"reader", "PRAGMA query_only", "1"},
+		{"reader", "PRAGMA cache_size", "-8000"},
 	} {
 		t.Run(tt.pool+" "+tt.query, func(t *testing.T) {
 			pool := d.Writer
