@@ -3,11 +3,15 @@
 # database on loopback (rate limit off: one client IP sends everything),
 # creates an owner, loads the prototype catalogue, runs scripts/loadtest
 # with 50 connections for 30 s and stops the server.
-#   ./scripts/loadtest.sh [connections] [duration]
+#   ./scripts/loadtest.sh [connections] [duration] [pace]
+# pace (e.g. 300ms) makes each connection send one request that often, as
+# a person typing with the editor's debounce does; without it every
+# connection sends as fast as it gets answers (saturation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conns=${1:-50}
 dur=${2:-30s}
+every=${3:-0}
 tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$pid" ] && wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -19,4 +23,4 @@ echo 'Ventana-Corrediza-3-Pulgadas' | "$tmp/cotizador" user create --email prueb
 "$tmp/cotizador" serve >"$tmp/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do curl -fs http://127.0.0.1:3917/api/health/ready >/dev/null && break; sleep 0.1; done
-"$tmp/loadtest" -url http://127.0.0.1:3917 -email prueba@taller.mx -password 'Ventana-Corrediza-3-Pulgadas' -c "$conns" -d "$dur" -pid "$pid"
+"$tmp/loadtest" -url http://127.0.0.1:3917 -email prueba@taller.mx -password 'Ventana-Corrediza-3-Pulgadas' -c "$conns" -d "$dur" -every "$every" -pid "$pid"

@@ -41,6 +41,7 @@ func run() error {
 	dur := flag.Duration("d", 30*time.Second, "duration")
 	pid := flag.Int("pid", 0, "server process id, to report its RSS")
 	product := flag.String("product", "PROTO-COR-3", "product code of the line")
+	every := flag.Duration("every", 0, "pace: each connection starts a request this often (0: as soon as the last answered)")
 	flag.Parse()
 
 	u, err := url.Parse(*base)
@@ -86,7 +87,23 @@ func run() error {
 			defer wg.Done()
 			var local []time.Duration
 			var bad, size int
+			// Paced connections start a little apart, like people typing.
+			next := time.Now().Add(time.Duration(w) * *every / time.Duration(*conns))
 			for i := 0; ctx.Err() == nil; i++ {
+				scheduled := time.Now()
+				if *every > 0 {
+					if d := time.Until(next); d > 0 {
+						select {
+						case <-time.After(d):
+						case <-ctx.Done():
+							continue
+						}
+					}
+					// Latency counts from when the request was due, so a slow
+					// server cannot hide its delay by delaying the next send.
+					scheduled = next
+					next = next.Add(*every)
+				}
 				// Each request types a different width, as a person would.
 				f := url.Values{}
 				for k, v := range form {
@@ -96,7 +113,7 @@ func run() error {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, *base+"/cotizaciones/calcular", strings.NewReader(f.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				req.Header.Set("HX-Request", "true")
-				t0 := time.Now()
+				t0 := scheduled
 				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
@@ -127,7 +144,11 @@ func run() error {
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration { return lat[int(float64(len(lat)-1)*p)] }
-	fmt.Printf("requests %d in %s with %d connections, %d failed, fragment %d bytes\n", len(lat), elapsed.Round(time.Millisecond), *conns, failures, bytes)
+	pace := "closed loop"
+	if *every > 0 {
+		pace = "one request every " + every.String() + " per connection"
+	}
+	fmt.Printf("requests %d in %s with %d connections (%s), %d failed, fragment %d bytes\n", len(lat), elapsed.Round(time.Millisecond), *conns, pace, failures, bytes)
 	fmt.Printf("throughput %.0f req/s\n", float64(len(lat))/elapsed.Seconds())
 	fmt.Printf("latency p50 %s p90 %s p99 %s max %s\n", pct(.5).Round(10*time.Microsecond), pct(.9).Round(10*time.Microsecond),
 		pct(.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
