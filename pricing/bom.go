@@ -62,50 +62,68 @@ func (b Buckets) Materials() decimal.Decimal {
 // Total is materials plus labour.
 func (b Buckets) Total() decimal.Decimal { return b.Materials().Add(b.Labour) }
 
-func (b Buckets) add(o Buckets) Buckets {
-	return Buckets{
-		Profiles: b.Profiles.Add(o.Profiles), Glass: b.Glass.Add(o.Glass), Hardware: b.Hardware.Add(o.Hardware),
-		Consumables: b.Consumables.Add(o.Consumables), Labour: b.Labour.Add(o.Labour),
-	}
-}
 
-func (b Buckets) rounded() Buckets {
-	return Buckets{
-		Profiles: RoundMoney(b.Profiles), Glass: RoundMoney(b.Glass), Hardware: RoundMoney(b.Hardware),
-		Consumables: RoundMoney(b.Consumables), Labour: RoundMoney(b.Labour),
-	}
-}
+// numBuckets are Buckets while they are summed.
+type numBuckets struct{ profiles, glass, hardware, consumables, labour num }
 
-func (b *Buckets) addRole(r Role, v decimal.Decimal) {
+func (b *numBuckets) addRole(r Role, v num) {
 	switch r {
 	case RoleProfile:
-		b.Profiles = b.Profiles.Add(v)
+		b.profiles = b.profiles.Add(v)
 	case RoleGlass:
-		b.Glass = b.Glass.Add(v)
+		b.glass = b.glass.Add(v)
 	case RoleHardware:
-		b.Hardware = b.Hardware.Add(v)
+		b.hardware = b.hardware.Add(v)
 	case RoleLabour:
-		b.Labour = b.Labour.Add(v)
+		b.labour = b.labour.Add(v)
 	default:
-		b.Consumables = b.Consumables.Add(v)
+		b.consumables = b.consumables.Add(v)
 	}
+}
+
+func (b *numBuckets) add(o numBuckets) {
+	b.profiles, b.glass, b.hardware = b.profiles.Add(o.profiles), b.glass.Add(o.glass), b.hardware.Add(o.hardware)
+	b.consumables, b.labour = b.consumables.Add(o.consumables), b.labour.Add(o.labour)
+}
+
+func (b numBuckets) rounded() numBuckets {
+	return numBuckets{b.profiles.Round(2), b.glass.Round(2), b.hardware.Round(2), b.consumables.Round(2), b.labour.Round(2)}
+}
+
+// materials and total add up as Buckets.Materials and Buckets.Total do.
+func (b numBuckets) materials() num {
+	return b.profiles.Add(b.glass).Add(b.hardware).Add(b.consumables)
+}
+
+func (b numBuckets) total() num { return b.materials().Add(b.labour) }
+
+func (b numBuckets) dec() Buckets {
+	return Buckets{Profiles: b.profiles.dec(), Glass: b.glass.dec(), Hardware: b.hardware.dec(),
+		Consumables: b.consumables.dec(), Labour: b.labour.dec()}
+}
+
+func bucketsOf(b Buckets) numBuckets {
+	return numBuckets{numOf(b.Profiles), numOf(b.Glass), numOf(b.Hardware), numOf(b.Consumables), numOf(b.Labour)}
 }
 
 // compatGlassWaste is the prototype's fixed glass waste.
-var compatGlassWaste = dec("1.05")
+var compatGlassWaste = pairOf(dec("1.05"))
 
 // itemContext is what pricing one item needs, resolved once.
 type itemContext struct {
-	index    int
-	in       ItemInput
-	product  Product
-	colour   *Colour
-	glass    *Material
-	dims     Dims
-	glassDim Dims
-	areaM2   decimal.Decimal // exact, per window
-	qty      decimal.Decimal
-	mode     Mode // the mode this item is priced in (optional items never pack)
+	index     int
+	in        *ItemInput
+	plan      *productPlan
+	colour    *Colour   // nil without a colour
+	glass     *Material // the glass chosen on the item, nil if none
+	glassCost num
+	dims      Dims
+	glassDim  Dims
+	width     num
+	height    num
+	areaM2    num // exact, per window
+	qty       num
+	mode      Mode // the mode this item is priced in (optional items never pack)
 }
 
 // piece request from an optimizado profile line, packed across the quote.
@@ -118,58 +136,10 @@ type pieceReq struct {
 	label    string
 }
 
-// plannedLine is a BOM line resolved once per quote: its material, role and
-// compiled formulas, shared by every item of the same product.
-type plannedLine struct {
-	BOMLine
-	mat              Material
-	found            bool
-	role             Role
-	qty, count, size *Formula
-	err              error // a formula that does not compile
-}
-
-// plan resolves a product's BOM, memoised per quote.
-func (q *quotePricer) plan(p Product) []plannedLine {
-	if pl, ok := q.plans[p.Code]; ok {
-		return pl
-	}
-	bom := p.sortedBOM()
-	pl := make([]plannedLine, len(bom))
-	for i, l := range bom {
-		pl[i].BOMLine = l
-		pl[i].mat, pl[i].found = q.cat.Material(l.MaterialCode)
-		pl[i].role = l.Role
-		if pl[i].role == "" {
-			pl[i].role = roleForCategory(pl[i].mat.Category)
-		}
-		compile := func(src string) *Formula {
-			if src == "" || pl[i].err != nil {
-				return nil
-			}
-			f, err := CompileFormula(src)
-			if err != nil {
-				pl[i].err = err
-			}
-			return f
-		}
-		if l.hasCuts() {
-			pl[i].count, pl[i].size = compile(l.CutCountFormula), compile(l.CutLengthFormula)
-		} else {
-			pl[i].qty = compile(l.QuantityFormula)
-		}
-	}
-	if q.plans == nil {
-		q.plans = make(map[string][]plannedLine)
-	}
-	q.plans[p.Code] = pl
-	return pl
-}
-
 // priceItem evaluates the BOM of one item. Packed lines (optimizado) are
 // returned as piece requests and costed later by the caller.
 func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, error) {
-	bom := q.plan(ic.product)
+	bom := ic.plan.lines
 	var (
 		lines     = make([]LineDetail, 0, len(bom)+2)
 		reqs      []pieceReq
@@ -179,42 +149,42 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 		l := &bom[bi]
 		if !l.found {
 			return nil, nil, fieldErr(fmt.Sprintf("items[%d].product_code", ic.index), "quote.bom_material_unknown",
-				map[string]any{"Product": ic.product.Name, "Code": l.MaterialCode})
+				map[string]any{"Product": ic.plan.product.Name, "Code": l.MaterialCode})
 		}
-		mat, role := l.mat, l.role
-		ld := LineDetail{
+		mat, role, cost := &l.mat, l.role, l.cost
+		lines = append(lines, LineDetail{
 			Kind: LineBOM, BOMIndex: bi, MaterialCode: mat.Code, MaterialName: mat.Name, Role: role,
 			Description: l.Description, Unit: mat.Unit,
-		}
+		})
+		ld := &lines[len(lines)-1]
 		if ic.mode == ModeCompatible && (role == RoleGlass || role == RoleLabour) {
 			// The prototype charged glass by area and labour by rate instead.
 			ld.Ignored = true
 			ld.Formula = l.QuantityFormula
-			lines = append(lines, ld)
 			continue
 		}
-		dims := ic.dims
+		dims := &ic.dims
 		if role == RoleGlass {
 			glassSeen = true
-			dims = ic.glassDim
+			dims = &ic.glassDim
 			if ic.glass != nil {
-				mat = *ic.glass
+				mat, cost = ic.glass, ic.glassCost
 				ld.MaterialCode, ld.MaterialName, ld.Unit = mat.Code, mat.Name, mat.Unit
 			}
 		}
-		net, err := q.evalLine(ic, l, mat, dims, &ld)
+		net, err := q.evalLine(ic, l, mat, dims, ld)
 		if err != nil {
 			return nil, nil, err
 		}
 
-		price := mat.Cost
-		if role == RoleProfile {
-			price = q.colourPrice(mat, ic.colour)
+		price := pair{mat.Cost, cost}
+		if role == RoleProfile && ic.colour != nil {
+			price = q.plans.colourPrice(q.cat, mat, ic.colour)
 		}
-		ld.UnitPrice = price
+		ld.UnitPrice = price.d
 
 		if ic.mode == ModeOptimised && role == RoleProfile && mat.Unit == UnitML && mat.BarLengthM.IsPositive() {
-			req := pieceReq{material: mat, price: price, line: len(lines), label: l.Description}
+			req := pieceReq{material: *mat, price: price.d, line: len(lines) - 1, label: l.Description}
 			if ic.colour != nil {
 				req.colour = ic.colour.Code
 			}
@@ -225,30 +195,30 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 				return nil, nil, err
 			}
 			ld.Packed = true
-			lines = append(lines, ld)
 			reqs = append(reqs, req)
 			continue
 		}
 
-		var quantity decimal.Decimal
+		var quantity num
 		if ic.mode == ModeCompatible {
-			ld.Waste = l.WasteFactor
-			if ld.Waste.IsZero() {
-				ld.Waste = one
+			waste := l.lineWaste
+			if waste.n.IsZero() {
+				waste = pairOne
 			}
-			quantity = net.Mul(ld.Waste)
+			ld.Waste = waste.d
+			quantity = net.Mul(waste.n)
 			if mat.Unit == UnitML && mat.BarLengthM.IsPositive() {
-				bars := quantity.Div(mat.BarLengthM).Ceil()
+				bars := quantity.CeilQuo(l.barLength)
 				ld.Bars = int(bars.IntPart())
-				quantity = bars.Mul(mat.BarLengthM)
+				quantity = bars.Mul(l.barLength)
 			}
 		} else {
-			ld.Waste = q.waste(l, mat, role)
-			quantity = RoundQty(net.Mul(ld.Waste))
+			waste := q.waste(l, mat, role)
+			ld.Waste = waste.d
+			quantity = net.Mul(waste.n).Round(3)
 		}
-		ld.Quantity = quantity
-		ld.Cost = quantity.Mul(price).Mul(ic.qty)
-		lines = append(lines, ld)
+		ld.Quantity = quantity.dec()
+		ld.Cost = quantity.Mul(price.n).Mul(ic.qty).dec()
 	}
 
 	if ic.glass != nil && (ic.mode == ModeCompatible || !glassSeen) {
@@ -260,43 +230,43 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 
 // evalLine runs the line's formula(s) for one window and returns the clamped
 // net quantity (metres for cut lines), filling the breakdown fields.
-func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat Material, dims Dims, ld *LineDetail) (decimal.Decimal, error) {
+func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat *Material, dims *Dims, ld *LineDetail) (num, error) {
 	fail := func(err error) error {
 		fe := fieldErr(fmt.Sprintf("items[%d]", ic.index), "quote.bom_formula",
-			map[string]any{"Material": mat.Name, "Product": ic.product.Name, "Reason": err.Error()})
+			map[string]any{"Material": mat.Name, "Product": ic.plan.product.Name, "Reason": err.Error()})
 		fe.Err = err
 		return fe
 	}
 	if l.err != nil {
-		return zero, fail(l.err)
+		return numZero, fail(l.err)
 	}
 	var raw float64
 	if l.hasCuts() {
-		count, err := l.count.Eval(dims)
+		count, err := l.count.Eval(*dims)
 		if err != nil {
-			return zero, fail(err)
+			return numZero, fail(err)
 		}
-		length, err := l.size.Eval(dims)
+		length, err := l.size.Eval(*dims)
 		if err != nil {
-			return zero, fail(err)
+			return numZero, fail(err)
 		}
 		// A piece count is whole; 2.0000000001 from float noise is still 2.
 		n := math.Ceil(math.Round(math.Max(0, count)*1e6) / 1e6)
 		mm := math.Round(math.Max(0, length))
 		if n > maxFormulaMagnitude || mm > maxFormulaMagnitude {
-			return zero, fail(formulaErr("formula.too_large", 0, ""))
+			return numZero, fail(formulaErr("formula.too_large", 0, ""))
 		}
 		ld.CutCount, ld.CutLengthMM = int(n), int(mm)
-		ld.Formula = l.CutCountFormula + " × " + l.CutLengthFormula
+		ld.Formula = l.cutFormula
 		ld.Clamped = count < 0 || length < 0
 		raw = n * mm / 1000
 	} else {
 		if l.qty == nil {
-			return zero, fail(formulaErr("formula.empty", 0, ""))
+			return numZero, fail(formulaErr("formula.empty", 0, ""))
 		}
-		v, err := l.qty.Eval(dims)
+		v, err := l.qty.Eval(*dims)
 		if err != nil {
-			return zero, fail(err)
+			return numZero, fail(err)
 		}
 		ld.Formula = l.QuantityFormula
 		raw = v
@@ -306,9 +276,9 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat Material, di
 		ld.Clamped = true // DOMAIN.md: a negative result counts as 0
 		raw = 0
 	}
-	net, err := decimalFromFormula(raw)
+	net, err := numFromFormula(raw)
 	if err != nil {
-		return zero, fail(err)
+		return numZero, fail(err)
 	}
 	return net, nil
 }
@@ -317,17 +287,19 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat Material, di
 // mistaken count formula (say width_mm instead of 2) cannot exhaust memory.
 const MaxQuotePieces = 20_000
 
+var numThousand = numInt(1000)
+
 // linePieces lists the cuts of a packed line for all windows of the item.
 // A line given as metres (no cut count/length) is packed as one piece of
 // that length per window, split into usable-bar chunks when longer.
-func (q *quotePricer) linePieces(ic *itemContext, ld LineDetail, net decimal.Decimal, mat Material) ([]int, error) {
+func (q *quotePricer) linePieces(ic *itemContext, ld *LineDetail, net num, mat *Material) ([]int, error) {
 	windows := ic.in.Quantity
 	count, length, last := 0, 0, 0 // count pieces of length, then one of last
 	if ld.CutCount > 0 && ld.CutLengthMM > 0 {
 		count, length = ld.CutCount, ld.CutLengthMM
-	} else if mm := int(net.Mul(mmPerM).Round(0).IntPart()); mm > 0 {
+	} else if mm := int(net.Mul(numThousand).Round(0).IntPart()); mm > 0 {
 		last = mm
-		if usable := int(mat.BarLengthM.Mul(mmPerM).IntPart()) - 2*q.cut.TrimMM; usable > 0 && mm > usable {
+		if usable := int(numOf(mat.BarLengthM).Mul(numThousand).IntPart()) - 2*q.cut.TrimMM; usable > 0 && mm > usable {
 			count, length = (mm-1)/usable, usable
 			last = mm - count*usable
 		}
@@ -356,42 +328,16 @@ func (q *quotePricer) linePieces(ic *itemContext, ld LineDetail, net decimal.Dec
 // waste picks the factor for por_metro/optimizado: the line's, else the
 // material's, else the company default for profiles and 1 ("as counted")
 // for everything else.
-func (q *quotePricer) waste(l *plannedLine, mat Material, role Role) decimal.Decimal {
+func (q *quotePricer) waste(l *plannedLine, mat *Material, role Role) pair {
 	switch {
-	case l.WasteFactor.IsPositive():
-		return l.WasteFactor
+	case l.lineWaste.n.IsPositive():
+		return l.lineWaste
 	case mat.WasteFactor.IsPositive():
-		return mat.WasteFactor
+		return pairOf(mat.WasteFactor)
 	case role == RoleProfile:
-		return q.rates.ProfileWaste
+		return q.profileWaste
 	}
-	return one
-}
-
-// colourPrice is a profile's price in a colour: the explicit price if there
-// is one, else base cost × the colour's factor (exact, not rounded: rounding
-// happens once, on the item's buckets).
-func (q *quotePricer) colourPrice(mat Material, colour *Colour) decimal.Decimal {
-	if colour == nil {
-		return mat.Cost
-	}
-	k := colourKey{mat.Code, colour.Code}
-	if p, ok := q.prices[k]; ok {
-		return p
-	}
-	p, ok := q.cat.ColourPrice(mat.Code, colour.Code)
-	switch {
-	case ok:
-	case colour.Factor.IsZero():
-		p = mat.Cost
-	default:
-		p = mat.Cost.Mul(colour.Factor)
-	}
-	if q.prices == nil {
-		q.prices = make(map[colourKey]decimal.Decimal)
-	}
-	q.prices[k] = p
-	return p
+	return pairOne
 }
 
 // chosenGlassLine charges the glass chosen on the item by area. In
@@ -404,43 +350,48 @@ func (q *quotePricer) chosenGlassLine(ic *itemContext) LineDetail {
 		Formula: "area_m2", Unit: g.Unit, UnitPrice: g.Cost,
 	}
 	area := ic.areaM2
+	var quantity num
 	if ic.mode == ModeCompatible {
-		ld.Waste = compatGlassWaste
-		ld.Quantity = area.Mul(ld.Waste)
+		ld.Waste = compatGlassWaste.d
+		quantity = area.Mul(compatGlassWaste.n)
 	} else {
 		area = glassArea(ic)
-		ld.Waste = g.WasteFactor
-		if !ld.Waste.IsPositive() {
-			ld.Waste = one
+		waste := pairOne
+		if g.WasteFactor.IsPositive() {
+			waste = pairOf(g.WasteFactor)
 		}
-		ld.Quantity = RoundQty(area.Mul(ld.Waste))
+		ld.Waste = waste.d
+		quantity = area.Mul(waste.n).Round(3)
 	}
-	ld.Raw = area.InexactFloat64()
-	ld.Cost = ld.Quantity.Mul(g.Cost).Mul(ic.qty)
+	ld.Raw = area.toFloat()
+	ld.Quantity = quantity.dec()
+	ld.Cost = quantity.Mul(ic.glassCost).Mul(ic.qty).dec()
 	return ld
 }
 
+// positive is v if v > 0, else 0, as decimal.Max(zero, v).
+func positive(v num) num {
+	if v.IsPositive() {
+		return v
+	}
+	return numZero
+}
+
 // glassArea is the glass area per window after the frame deductions.
-func glassArea(ic *itemContext) decimal.Decimal {
-	w := decimal.Max(zero, ic.in.WidthMM.Sub(ic.product.GlassDeductWMM))
-	h := decimal.Max(zero, ic.in.HeightMM.Sub(ic.product.GlassDeductHMM))
+func glassArea(ic *itemContext) num {
+	w := positive(ic.width.Sub(ic.plan.deductW))
+	h := positive(ic.height.Sub(ic.plan.deductH))
 	return w.Mul(h).Shift(-6)
 }
 
 // labourLine is area × (rate × complexity), or area × the quote's override
 // rate, which replaces rate and complexity as in the prototype.
 func (q *quotePricer) labourLine(ic *itemContext) LineDetail {
-	ld := LineDetail{Kind: LineLabour, BOMIndex: -1, Role: RoleLabour, Formula: "area_m2", Unit: UnitM2,
-		Raw: ic.areaM2.InexactFloat64(), Quantity: ic.areaM2, Waste: one}
+	rate := ic.plan.labourRate
 	if q.labourOverride != nil {
-		ld.UnitPrice = *q.labourOverride
-	} else {
-		c := ic.product.Complexity
-		if c.IsZero() {
-			c = one
-		}
-		ld.UnitPrice = ic.product.LabourRateM2.Mul(c)
+		rate = *q.labourOverride
 	}
-	ld.Cost = ic.areaM2.Mul(ld.UnitPrice).Mul(ic.qty)
-	return ld
+	return LineDetail{Kind: LineLabour, BOMIndex: -1, Role: RoleLabour, Formula: "area_m2", Unit: UnitM2,
+		Raw: ic.areaM2.toFloat(), Quantity: ic.areaM2.dec(), Waste: one, UnitPrice: rate.d,
+		Cost: ic.areaM2.Mul(rate.n).Mul(ic.qty).dec()}
 }

@@ -168,6 +168,8 @@ type MemCatalog struct {
 	colourIdx   map[string]int
 	productIdx  map[string]int
 	priceIdx    map[colourKey]decimal.Decimal
+
+	plans *catalogPlans // derived by the pricer as it goes (see plan.go)
 }
 
 // NewMemCatalog indexes the given rows; duplicate codes are an error.
@@ -181,6 +183,7 @@ func NewMemCatalog(materials []Material, colours []Colour, products []Product, p
 		colourIdx:    make(map[string]int, len(colours)),
 		productIdx:   make(map[string]int, len(products)),
 		priceIdx:     make(map[colourKey]decimal.Decimal, len(prices)),
+		plans:        newCatalogPlans(),
 	}
 	for i, m := range c.materials {
 		if _, dup := c.materialIdx[m.Code]; dup {

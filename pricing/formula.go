@@ -86,14 +86,18 @@ type Dims struct {
 // derivation is done in decimal so 1500 × 1200 mm gives exactly 1.8 m², the
 // same value the prototype's Decimal arithmetic fed its formulas.
 func NewDims(widthMM, heightMM decimal.Decimal, hojas, quantity int) Dims {
+	return newDims(numOf(widthMM), numOf(heightMM), hojas, quantity)
+}
+
+func newDims(widthMM, heightMM num, hojas, quantity int) Dims {
 	wm := widthMM.Shift(-3)
 	hm := heightMM.Shift(-3)
 	return Dims{
-		WidthMM: toFloat(widthMM), HeightMM: toFloat(heightMM),
-		WidthCM: toFloat(widthMM.Shift(-1)), HeightCM: toFloat(heightMM.Shift(-1)),
-		WidthM: toFloat(wm), HeightM: toFloat(hm),
-		AreaM2:     toFloat(wm.Mul(hm)),
-		PerimeterM: toFloat(wm.Add(hm).Mul(decimal.NewFromInt(2))),
+		WidthMM: widthMM.toFloat(), HeightMM: heightMM.toFloat(),
+		WidthCM: widthMM.Shift(-1).toFloat(), HeightCM: heightMM.Shift(-1).toFloat(),
+		WidthM: wm.toFloat(), HeightM: hm.toFloat(),
+		AreaM2:     wm.Mul(hm).toFloat(),
+		PerimeterM: wm.Add(hm).Mul(numTwo).toFloat(),
 		Hojas:      float64(hojas), Quantity: float64(quantity),
 	}
 }

@@ -171,17 +171,19 @@ const (
 )
 
 var (
-	maxProfitRate = decimal.NewFromInt(10)
-	maxDimension  = decimal.NewFromInt(MaxDimensionMM)
+	numMaxProfitRate       = numInt(10)
+	numMaxWaste            = numInt(3)
+	numMaxDimension        = numInt(MaxDimensionMM)
+	numMaxMaterialQuantity = numInt(1_000_000)
 )
 
 type quotePricer struct {
 	cat            Catalog
+	plans          *catalogPlans
 	rates          Rates
-	labourOverride *decimal.Decimal
+	profileWaste   pair
+	labourOverride *pair
 	cut            CutSettings
-	plans          map[string][]plannedLine // by product code
-	prices         map[colourKey]decimal.Decimal
 	pieces         int // cuts requested so far (optimizado)
 }
 
@@ -196,19 +198,26 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	if rates.ProfileWaste.IsZero() {
 		rates.ProfileWaste = defaultProfileWaste
 	}
+	plans := plansFor(cat)
 	errs := validateQuote(cat, in, mode, rates)
-	ctxs, itemErrs := resolveItems(cat, in)
+	ctxs, itemErrs := resolveItems(cat, plans, in)
 	errs = append(errs, itemErrs...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	q := &quotePricer{cat: cat, rates: rates, labourOverride: in.LabourRateM2, cut: in.Cut.orDefault()}
+	q := &quotePricer{cat: cat, plans: plans, rates: rates, profileWaste: pairOf(rates.ProfileWaste), cut: in.Cut.orDefault()}
+	if in.LabourRateM2 != nil {
+		q.labourOverride = &pair{*in.LabourRateM2, numOf(*in.LabourRateM2)}
+	}
 	res := &QuoteResult{Mode: mode, Rates: rates, LabourRateM2: in.LabourRateM2, Discount: in.Discount}
 	if mode == ModeOptimised {
 		res.Cut = q.cut
 	}
 
 	var allReqs []itemReqs
+	if len(ctxs) > 0 {
+		res.Items = make([]ItemResult, 0, len(ctxs))
+	}
 	for i := range ctxs {
 		ic := &ctxs[i]
 		ic.mode = mode
@@ -221,12 +230,13 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 		if err != nil {
 			return nil, FieldErrors{asFieldError(err, fmt.Sprintf("items[%d]", i))}
 		}
+		p := &ic.plan.product
 		res.Items = append(res.Items, ItemResult{
-			Index: i, ProductCode: ic.product.Code, ProductName: ic.product.Name,
+			Index: i, ProductCode: p.Code, ProductName: p.Name,
 			ColourCode: ic.in.ColourCode, GlassCode: ic.in.GlassCode,
 			WidthMM: ic.in.WidthMM, HeightMM: ic.in.HeightMM, Quantity: ic.in.Quantity, Optional: ic.in.Optional,
-			AreaM2:     RoundQty(ic.areaM2),
-			PerimeterM: RoundQty(ic.in.WidthMM.Add(ic.in.HeightMM).Shift(-3).Mul(decimal.NewFromInt(2))),
+			AreaM2:     ic.areaM2.Round(3).dec(),
+			PerimeterM: ic.width.Add(ic.height).Shift(-3).Mul(numTwo).Round(3).dec(),
 			Lines:      lines,
 		})
 		if len(reqs) > 0 {
@@ -242,14 +252,15 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	}
 	for i := range res.Items {
 		it := &res.Items[i]
-		var b Buckets
-		for _, ld := range it.Lines {
-			if !ld.Ignored {
-				b.addRole(ld.Role, ld.Cost)
+		var b numBuckets
+		for j := range it.Lines {
+			if ld := &it.Lines[j]; !ld.Ignored {
+				b.addRole(ld.Role, numOf(ld.Cost))
 			}
 		}
-		it.Buckets = b.rounded()
-		it.Cost = it.Buckets.Total()
+		b = b.rounded()
+		it.Buckets = b.dec()
+		it.Cost = b.total().dec()
 	}
 	res.Materials = priceMaterialLines(q, in.Materials)
 	if err := res.computeTotals(mode, rates, in.Discount); err != nil {
@@ -257,6 +268,8 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	}
 	return res, nil
 }
+
+var numTwo = numInt(2)
 
 // asFieldError keeps a FieldError as is and wraps anything else (a cut
 // settings problem, the only other error the pricer can meet).
@@ -277,20 +290,20 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 	default:
 		add("mode", "quote.mode_unknown", map[string]any{"Value": string(mode)})
 	}
-	between := func(v, lo, hi decimal.Decimal) bool { return v.GreaterThanOrEqual(lo) && v.LessThanOrEqual(hi) }
-	if !between(r.Profit, zero, maxProfitRate) {
+	between := func(v decimal.Decimal, lo, hi num) bool { n := numOf(v); return n.Cmp(lo) >= 0 && n.Cmp(hi) <= 0 }
+	if !between(r.Profit, numZero, numMaxProfitRate) {
 		add("rates.profit", "quote.profit_range", nil)
 	}
-	if !between(r.Indirect, zero, maxProfitRate) {
+	if !between(r.Indirect, numZero, numMaxProfitRate) {
 		add("rates.indirect", "quote.indirect_range", nil)
 	}
-	if !between(r.IVA, zero, one) {
+	if !between(r.IVA, numZero, numOne) {
 		add("rates.iva", "quote.iva_range", nil)
 	}
-	if !between(r.Deposit, zero, one) {
+	if !between(r.Deposit, numZero, numOne) {
 		add("rates.deposit", "quote.deposit_range", nil)
 	}
-	if !between(r.ProfileWaste, one, maxWaste) {
+	if !between(r.ProfileWaste, numOne, numMaxWaste) {
 		add("rates.profile_waste", "quote.waste_range", nil)
 	}
 	if in.LabourRateM2 != nil && in.LabourRateM2.IsNegative() {
@@ -300,7 +313,7 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 	switch {
 	case !d.Rate.IsZero() && !d.Amount.IsZero():
 		add("discount", "quote.discount_both", nil)
-	case !between(d.Rate, zero, one):
+	case !between(d.Rate, numZero, numOne):
 		add("discount.rate", "quote.discount_rate_range", nil)
 	case d.Amount.IsNegative():
 		add("discount.amount", "quote.discount_negative", nil)
@@ -312,67 +325,66 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 		}
 	}
 	for i, m := range in.Materials {
-		f := fmt.Sprintf("materials[%d].", i)
+		f := func(name string) string { return fmt.Sprintf("materials[%d].%s", i, name) }
 		if m.MaterialCode == "" {
-			add(f+"material_code", "quote.material_required", nil)
+			add(f("material_code"), "quote.material_required", nil)
 		} else if _, ok := cat.Material(m.MaterialCode); !ok {
-			add(f+"material_code", "quote.material_unknown", map[string]any{"Code": m.MaterialCode})
+			add(f("material_code"), "quote.material_unknown", map[string]any{"Code": m.MaterialCode})
 		}
 		if m.ColourCode != "" {
 			if _, ok := cat.Colour(m.ColourCode); !ok {
-				add(f+"colour_code", "quote.colour_unknown", map[string]any{"Code": m.ColourCode})
+				add(f("colour_code"), "quote.colour_unknown", map[string]any{"Code": m.ColourCode})
 			}
 		}
-		if !RoundQty(m.Quantity).IsPositive() { // 0.0004 would round to 0
-			add(f+"quantity", "quote.material_quantity", nil)
-		} else if m.Quantity.GreaterThan(decimal.NewFromInt(1_000_000)) {
-			add(f+"quantity", "quote.quantity_max", map[string]any{"Max": 1_000_000})
+		if q := numOf(m.Quantity); !q.Round(3).IsPositive() { // 0.0004 would round to 0
+			add(f("quantity"), "quote.material_quantity", nil)
+		} else if q.Cmp(numMaxMaterialQuantity) > 0 {
+			add(f("quantity"), "quote.quantity_max", map[string]any{"Max": 1_000_000})
 		}
 	}
 	return errs
 }
 
 // resolveItems looks up and checks everything an item refers to.
-func resolveItems(cat Catalog, in QuoteInput) ([]itemContext, FieldErrors) {
+func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput) ([]itemContext, FieldErrors) {
 	var errs FieldErrors
 	out := make([]itemContext, 0, len(in.Items))
-	for i, it := range in.Items {
-		f := fmt.Sprintf("items[%d].", i)
+	for i := range in.Items {
+		it := &in.Items[i]
 		add := func(field, key string, args map[string]any) {
-			errs = append(errs, fieldErr(f+field, key, args))
+			errs = append(errs, fieldErr(fmt.Sprintf("items[%d].%s", i, field), key, args))
 		}
-		ic := itemContext{index: i, in: it, qty: decimal.NewFromInt(int64(it.Quantity))}
-		okProduct := false
+		ic := itemContext{index: i, in: it, qty: numInt(int64(it.Quantity)), width: numOf(it.WidthMM), height: numOf(it.HeightMM)}
 		if it.ProductCode == "" {
 			add("product_code", "quote.product_required", nil)
-		} else if p, ok := cat.Product(it.ProductCode); !ok {
+		} else if p, ok := plans.product(cat, it.ProductCode); !ok {
 			add("product_code", "quote.product_unknown", map[string]any{"Code": it.ProductCode})
 		} else {
-			ic.product, okProduct = p, true
+			ic.plan = p
 		}
 		if it.ColourCode != "" {
-			if c, ok := cat.Colour(it.ColourCode); ok {
-				ic.colour = &c
+			if c, ok := plans.colour(cat, it.ColourCode); ok {
+				ic.colour = c
 			} else {
 				add("colour_code", "quote.colour_unknown", map[string]any{"Code": it.ColourCode})
 			}
 		}
 		if it.GlassCode != "" {
-			if g, ok := cat.Material(it.GlassCode); !ok {
+			if g, ok := plans.material(cat, it.GlassCode); !ok {
 				add("glass_code", "quote.glass_unknown", map[string]any{"Code": it.GlassCode})
 			} else if g.Category != CategoryGlass {
 				add("glass_code", "quote.glass_not_glass", map[string]any{"Code": it.GlassCode})
 			} else {
-				ic.glass = &g
+				ic.glass, ic.glassCost = g, numOf(g.Cost)
 			}
 		}
-		checkDim := func(field string, v, lo, hi decimal.Decimal, positive, rng, tooBig string) {
+		checkDim := func(field string, v num, lo, hi decimal.Decimal, positive, rng, tooBig string) {
 			switch {
 			case !v.IsPositive():
 				add(field, positive, nil)
-			case v.GreaterThan(maxDimension):
+			case v.Cmp(numMaxDimension) > 0:
 				add(field, tooBig, map[string]any{"Max": MaxDimensionMM})
-			case okProduct && (v.LessThan(lo) || (hi.IsPositive() && v.GreaterThan(hi))):
+			case ic.plan != nil && (v.Cmp(numOf(lo)) < 0 || (hi.IsPositive() && v.Cmp(numOf(hi)) > 0)):
 				maxText := hi.String()
 				if !hi.IsPositive() {
 					maxText = "∞"
@@ -380,23 +392,27 @@ func resolveItems(cat Catalog, in QuoteInput) ([]itemContext, FieldErrors) {
 				add(field, rng, map[string]any{"Min": lo.String(), "Max": maxText})
 			}
 		}
-		checkDim("width_mm", it.WidthMM, ic.product.MinWidthMM, ic.product.MaxWidthMM,
+		var p productPlan // the zero plan when the product is unknown
+		if ic.plan != nil {
+			p = *ic.plan
+		}
+		checkDim("width_mm", ic.width, p.product.MinWidthMM, p.product.MaxWidthMM,
 			"quote.width_positive", "quote.width_range", "quote.width_too_big")
-		checkDim("height_mm", it.HeightMM, ic.product.MinHeightMM, ic.product.MaxHeightMM,
+		checkDim("height_mm", ic.height, p.product.MinHeightMM, p.product.MaxHeightMM,
 			"quote.height_positive", "quote.height_range", "quote.height_too_big")
 		if it.Quantity < 1 {
 			add("quantity", "quote.quantity_min", nil)
 		} else if it.Quantity > MaxItemQuantity {
 			add("quantity", "quote.quantity_max", map[string]any{"Max": MaxItemQuantity})
 		}
-		if okProduct {
-			ic.dims = NewDims(it.WidthMM, it.HeightMM, ic.product.Hojas, it.Quantity)
+		if ic.plan != nil {
+			hojas := ic.plan.product.Hojas
+			ic.dims = newDims(ic.width, ic.height, hojas, it.Quantity)
 			ic.glassDim = ic.dims
-			if !ic.product.GlassDeductWMM.IsZero() || !ic.product.GlassDeductHMM.IsZero() {
-				ic.glassDim = NewDims(decimal.Max(zero, it.WidthMM.Sub(ic.product.GlassDeductWMM)),
-					decimal.Max(zero, it.HeightMM.Sub(ic.product.GlassDeductHMM)), ic.product.Hojas, it.Quantity)
+			if ic.plan.hasDeduct {
+				ic.glassDim = newDims(positive(ic.width.Sub(p.deductW)), positive(ic.height.Sub(p.deductH)), hojas, it.Quantity)
 			}
-			ic.areaM2 = it.WidthMM.Mul(it.HeightMM).Shift(-6)
+			ic.areaM2 = ic.width.Mul(ic.height).Shift(-6)
 		}
 		out = append(out, ic)
 	}
@@ -406,16 +422,16 @@ func resolveItems(cat Catalog, in QuoteInput) ([]itemContext, FieldErrors) {
 func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLineResult {
 	out := make([]MaterialLineResult, 0, len(lines))
 	for i, l := range lines {
-		mat, _ := q.cat.Material(l.MaterialCode) // validated
-		price := mat.Cost
+		mat, _ := q.plans.material(q.cat, l.MaterialCode) // validated
+		price := pairOf(mat.Cost)
 		if l.ColourCode != "" {
-			c, _ := q.cat.Colour(l.ColourCode)
-			price = q.colourPrice(mat, &c)
+			c, _ := q.plans.colour(q.cat, l.ColourCode)
+			price = q.plans.colourPrice(q.cat, mat, c)
 		}
-		qty := RoundQty(l.Quantity)
+		qty := numOf(l.Quantity).Round(3)
 		out = append(out, MaterialLineResult{
 			Index: i, MaterialCode: mat.Code, MaterialName: mat.Name, ColourCode: l.ColourCode, Unit: mat.Unit,
-			Quantity: qty, UnitCost: price, Cost: RoundMoney(qty.Mul(price)), Optional: l.Optional,
+			Quantity: qty.dec(), UnitCost: price.d, Cost: qty.Mul(price.n).Round(2).dec(), Optional: l.Optional,
 		})
 	}
 	return out
@@ -428,116 +444,125 @@ func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLin
 // old quotes re-price to the centavo; in the other modes IVA is computed on
 // the rounded tax base and total = base + IVA, so the printed figures add up.
 func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount) *FieldError {
-	t := &r.Totals
-	t.Buckets, t.LooseMaterials, t.OptionalAmount = Buckets{}, zero, zero
-	for _, it := range r.Items {
-		if !it.Optional {
-			t.Buckets = t.Buckets.add(it.Buckets)
+	var buckets numBuckets
+	loose := numZero
+	for i := range r.Items {
+		if it := &r.Items[i]; !it.Optional {
+			buckets.add(bucketsOf(it.Buckets))
 		}
 	}
-	for _, m := range r.Materials {
-		if !m.Optional {
-			t.LooseMaterials = t.LooseMaterials.Add(m.Cost)
+	for i := range r.Materials {
+		if m := &r.Materials[i]; !m.Optional {
+			loose = loose.Add(numOf(m.Cost))
 		}
 	}
-	t.Materials = t.Buckets.Materials().Add(t.LooseMaterials)
-	t.Labour = t.Buckets.Labour
-	t.Cost = t.Materials.Add(t.Labour)
+	materials := buckets.materials().Add(loose)
+	cost := materials.Add(buckets.labour)
 
-	util := t.Cost.Mul(rates.Profit)
-	ind := t.Cost.Mul(rates.Indirect)
-	subExact := t.Cost.Add(util).Add(ind)
-	t.Profit, t.Indirect, t.Subtotal = RoundMoney(util), RoundMoney(ind), RoundMoney(subExact)
+	util := cost.Mul(numOf(rates.Profit))
+	ind := cost.Mul(numOf(rates.Indirect))
+	subExact := cost.Add(util).Add(ind)
+	subtotal := subExact.Round(2)
 
-	base := t.Subtotal
+	base := subtotal
 	if mode == ModeCompatible {
 		base = subExact
 	}
-	discExact := disc.Amount
+	discExact := numOf(disc.Amount)
 	if disc.Rate.IsPositive() {
-		discExact = base.Mul(disc.Rate)
+		discExact = base.Mul(numOf(disc.Rate))
 	}
-	if discExact.GreaterThan(base) {
-		return fieldErr("discount.amount", "quote.discount_too_big", map[string]any{"Subtotal": FormatMXN(t.Subtotal)})
+	if discExact.Cmp(base) > 0 {
+		return fieldErr("discount.amount", "quote.discount_too_big", map[string]any{"Subtotal": FormatMXN(subtotal.dec())})
 	}
-	t.Discount = RoundMoney(discExact)
-	ivaRate := rates.IVA
+	discount := discExact.Round(2)
+	ivaRate := numOf(rates.IVA)
 	if rates.IVAExempt {
-		ivaRate = zero
+		ivaRate = numZero
 	}
+	var taxBase, iva, total num
 	if mode == ModeCompatible {
 		taxExact := base.Sub(discExact)
-		t.TaxBase = RoundMoney(taxExact)
-		t.IVA = RoundMoney(taxExact.Mul(ivaRate))
-		t.Total = RoundMoney(taxExact.Add(taxExact.Mul(ivaRate)))
+		taxBase, iva = taxExact.Round(2), taxExact.Mul(ivaRate).Round(2)
+		total = taxExact.Add(taxExact.Mul(ivaRate)).Round(2)
 	} else {
-		t.TaxBase = t.Subtotal.Sub(t.Discount)
-		t.IVA = RoundMoney(t.TaxBase.Mul(ivaRate))
-		t.Total = t.TaxBase.Add(t.IVA)
+		taxBase = subtotal.Sub(discount)
+		iva = taxBase.Mul(ivaRate).Round(2)
+		total = taxBase.Add(iva)
 	}
-	t.Deposit = RoundMoney(t.Total.Mul(rates.Deposit))
-	t.Balance = t.Total.Sub(t.Deposit)
+	deposit := total.Mul(numOf(rates.Deposit)).Round(2)
 
-	r.spread(rates)
+	t := &r.Totals
+	t.Buckets = buckets.dec()
+	t.LooseMaterials, t.Materials, t.Labour, t.Cost = loose.dec(), materials.dec(), t.Buckets.Labour, cost.dec()
+	t.Profit, t.Indirect, t.Subtotal = util.Round(2).dec(), ind.Round(2).dec(), subtotal.dec()
+	t.Discount, t.TaxBase, t.IVA, t.Total = discount.dec(), taxBase.dec(), iva.dec(), total.dec()
+	t.Deposit, t.Balance = deposit.dec(), total.Sub(deposit).dec()
+	t.OptionalAmount = r.spread(rates, cost, subtotal).dec()
 	return nil
 }
 
 // spread shares the subtotal (before discount) among the non-optional lines
 // in proportion to their cost, rounds each share to centavos and puts the
 // rounding remainder on the costliest line, so the shares add up exactly to
-// the subtotal. Optional lines get cost × (1 + utilidad + indirectos).
-func (r *QuoteResult) spread(rates Rates) {
+// the subtotal. Optional lines get cost × (1 + utilidad + indirectos); it
+// returns the sum of their amounts.
+func (r *QuoteResult) spread(rates Rates, totalCost, subtotal num) num {
 	type share struct {
-		cost   decimal.Decimal
-		amount *decimal.Decimal
-		unit   *decimal.Decimal
-		qty    decimal.Decimal
+		cost, qty, amount num
+		item, material    int // where it goes: r.Items[item] or else r.Materials[material]
 	}
-	var main []share
-	markup := one.Add(rates.Profit).Add(rates.Indirect)
-	opt := func(cost, qty decimal.Decimal, amount, unit *decimal.Decimal) {
-		*amount = RoundMoney(cost.Mul(markup))
-		*unit = RoundMoney(amount.Div(qty))
-		r.Totals.OptionalAmount = r.Totals.OptionalAmount.Add(*amount)
+	main := make([]share, 0, len(r.Items)+len(r.Materials))
+	markup := numOne.Add(numOf(rates.Profit)).Add(numOf(rates.Indirect))
+	optional := numZero
+	opt := func(cost, qty num, amount, unit *decimal.Decimal) {
+		a := cost.Mul(markup).Round(2)
+		*amount, *unit = a.dec(), a.QuoRound(qty, 2).dec()
+		optional = optional.Add(a)
 	}
 	for i := range r.Items {
 		it := &r.Items[i]
-		q := decimal.NewFromInt(int64(it.Quantity))
+		cost, qty := numOf(it.Cost), numInt(int64(it.Quantity))
 		if it.Optional {
-			opt(it.Cost, q, &it.Amount, &it.UnitPrice)
+			opt(cost, qty, &it.Amount, &it.UnitPrice)
 			continue
 		}
-		main = append(main, share{it.Cost, &it.Amount, &it.UnitPrice, q})
+		main = append(main, share{cost: cost, qty: qty, item: i, material: -1})
 	}
 	for i := range r.Materials {
 		m := &r.Materials[i]
+		cost, qty := numOf(m.Cost), numOf(m.Quantity)
 		if m.Optional {
-			opt(m.Cost, m.Quantity, &m.Amount, &m.UnitPrice)
+			opt(cost, qty, &m.Amount, &m.UnitPrice)
 			continue
 		}
-		main = append(main, share{m.Cost, &m.Amount, &m.UnitPrice, m.Quantity})
+		main = append(main, share{cost: cost, qty: qty, item: -1, material: i})
 	}
-	total := r.Totals.Cost
 	if len(main) == 0 {
-		return
+		return optional
 	}
-	sum := zero
+	sum := numZero
 	largest := 0
-	for k, s := range main {
-		if total.IsPositive() {
-			*s.amount = RoundMoney(r.Totals.Subtotal.Mul(s.cost).Div(total))
-		} else {
-			*s.amount = zero
+	for k := range main {
+		s := &main[k]
+		if totalCost.IsPositive() {
+			s.amount = subtotal.Mul(s.cost).QuoRound(totalCost, 2)
 		}
-		sum = sum.Add(*s.amount)
-		if s.cost.GreaterThan(main[largest].cost) {
+		sum = sum.Add(s.amount)
+		if s.cost.Cmp(main[largest].cost) > 0 {
 			largest = k
 		}
 	}
-	*main[largest].amount = main[largest].amount.Add(r.Totals.Subtotal.Sub(sum))
+	main[largest].amount = main[largest].amount.Add(subtotal.Sub(sum))
 	for _, s := range main {
-		*s.unit = RoundMoney(s.amount.Div(s.qty))
+		amount, unit := s.amount.dec(), s.amount.QuoRound(s.qty, 2).dec()
+		if s.item >= 0 {
+			r.Items[s.item].Amount, r.Items[s.item].UnitPrice = amount, unit
+		} else {
+			r.Materials[s.material].Amount, r.Materials[s.material].UnitPrice = amount, unit
+		}
 	}
+	return optional
 }
 
 type itemReqs struct {
