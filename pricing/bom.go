@@ -62,7 +62,6 @@ func (b Buckets) Materials() decimal.Decimal {
 // Total is materials plus labour.
 func (b Buckets) Total() decimal.Decimal { return b.Materials().Add(b.Labour) }
 
-
 // numBuckets are Buckets while they are summed.
 type numBuckets struct{ profiles, glass, hardware, consumables, labour num }
 
