@@ -7,6 +7,7 @@ import (
 	"embed"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -27,6 +28,10 @@ type Bundle struct {
 	b       *i18n.Bundle
 	matcher language.Matcher
 	logger  *slog.Logger
+	// plain caches messages looked up without template data: pages ask
+	// for the same labels on every render, and go-i18n executes a template
+	// for each lookup.
+	plain sync.Map // lang + "\x00" + id → string
 }
 
 // NewBundle parses the embedded message files.
@@ -82,7 +87,7 @@ func IsSupported(s string) bool {
 
 // Translator returns a translator for one language ("es" or "en").
 func (b *Bundle) Translator(lang string) *Translator {
-	return &Translator{Lang: lang, loc: i18n.NewLocalizer(b.b, lang), logger: b.logger}
+	return &Translator{Lang: lang, loc: i18n.NewLocalizer(b.b, lang), logger: b.logger, bundle: b}
 }
 
 // Translator renders message ids in one language. Views call it as
@@ -91,11 +96,23 @@ type Translator struct {
 	Lang   string
 	loc    *i18n.Localizer
 	logger *slog.Logger
+	bundle *Bundle
 }
 
 // T translates a message id. A missing id is logged and shown as the id,
 // never a panic: a typo must not take a page down.
 func (t *Translator) T(id string, args ...any) string {
+	if len(args) == 0 && t.bundle != nil {
+		key := t.Lang + "\x00" + id
+		if v, ok := t.bundle.plain.Load(key); ok {
+			return v.(string)
+		}
+		s, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+		if err == nil {
+			t.bundle.plain.Store(key, s)
+			return s
+		}
+	}
 	return t.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(args)})
 }
 
