@@ -101,10 +101,6 @@ func (b numBuckets) dec() Buckets {
 		Consumables: b.consumables.dec(), Labour: b.labour.dec()}
 }
 
-func bucketsOf(b Buckets) numBuckets {
-	return numBuckets{numOf(b.Profiles), numOf(b.Glass), numOf(b.Hardware), numOf(b.Consumables), numOf(b.Labour)}
-}
-
 // compatGlassWaste is the prototype's fixed glass waste.
 var compatGlassWaste = pairOf(dec("1.05"))
 
@@ -135,12 +131,13 @@ type pieceReq struct {
 	label    string
 }
 
-// priceItem evaluates the BOM of one item. Packed lines (optimizado) are
-// returned as piece requests and costed later by the caller.
-func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, error) {
+// priceItem evaluates the BOM of one item into lines (appended to, within
+// its capacity of len(BOM) + 2) and adds the costs to sums. Packed lines
+// (optimizado) are returned as piece requests and costed later by the
+// caller.
+func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBuckets) ([]LineDetail, []pieceReq, error) {
 	bom := ic.plan.lines
 	var (
-		lines     = make([]LineDetail, 0, len(bom)+2)
 		reqs      []pieceReq
 		glassSeen bool
 	)
@@ -150,7 +147,7 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 			return nil, nil, fieldErr(fmt.Sprintf("items[%d].product_code", ic.index), "quote.bom_material_unknown",
 				map[string]any{"Product": ic.plan.product.Name, "Code": l.MaterialCode})
 		}
-		mat, role, cost := &l.mat, l.role, l.cost
+		mat, role, matCost := &l.mat, l.role, l.cost
 		lines = append(lines, LineDetail{
 			Kind: LineBOM, BOMIndex: bi, MaterialCode: mat.Code, MaterialName: mat.Name, Role: role,
 			Description: l.Description, Unit: mat.Unit,
@@ -167,7 +164,7 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 			glassSeen = true
 			dims = &ic.glassDim
 			if ic.glass != nil {
-				mat, cost = ic.glass, ic.glassCost
+				mat, matCost = ic.glass, ic.glassCost
 				ld.MaterialCode, ld.MaterialName, ld.Unit = mat.Code, mat.Name, mat.Unit
 			}
 		}
@@ -176,7 +173,7 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 			return nil, nil, err
 		}
 
-		price := pair{mat.Cost, cost}
+		price := pair{mat.Cost, matCost}
 		if role == RoleProfile && ic.colour != nil {
 			price = q.plans.colourPrice(q.cat, mat, ic.colour)
 		}
@@ -216,14 +213,17 @@ func (q *quotePricer) priceItem(ic *itemContext) ([]LineDetail, []pieceReq, erro
 			ld.Waste = waste.d
 			quantity = net.Mul(waste.n).Round(3)
 		}
-		ld.Quantity = quantity.dec()
-		ld.Cost = quantity.Mul(price.n).Mul(ic.qty).dec()
+		cost := quantity.Mul(price.n).Mul(ic.qty)
+		ld.Quantity, ld.Cost = quantity.dec(), cost.dec()
+		sums.addRole(role, cost)
 	}
 
 	if ic.glass != nil && (ic.mode == ModeCompatible || !glassSeen) {
-		lines = append(lines, q.chosenGlassLine(ic))
+		lines = append(lines, LineDetail{})
+		sums.glass = sums.glass.Add(q.chosenGlassLine(ic, &lines[len(lines)-1]))
 	}
-	lines = append(lines, q.labourLine(ic))
+	lines = append(lines, LineDetail{})
+	sums.labour = sums.labour.Add(q.labourLine(ic, &lines[len(lines)-1]))
 	return lines, reqs, nil
 }
 
@@ -339,12 +339,13 @@ func (q *quotePricer) waste(l *plannedLine, mat *Material, role Role) pair {
 	return pairOne
 }
 
-// chosenGlassLine charges the glass chosen on the item by area. In
-// compatible mode it is the prototype's area × price × 1.05; otherwise it is
-// used only when the BOM has no glass line, over the deducted glass area.
-func (q *quotePricer) chosenGlassLine(ic *itemContext) LineDetail {
+// chosenGlassLine charges the glass chosen on the item by area and returns
+// the cost. In compatible mode it is the prototype's area × price × 1.05;
+// otherwise it is used only when the BOM has no glass line, over the
+// deducted glass area.
+func (q *quotePricer) chosenGlassLine(ic *itemContext, ld *LineDetail) num {
 	g := ic.glass
-	ld := LineDetail{
+	*ld = LineDetail{
 		Kind: LineChosenGlass, BOMIndex: -1, MaterialCode: g.Code, MaterialName: g.Name, Role: RoleGlass,
 		Formula: "area_m2", Unit: g.Unit, UnitPrice: g.Cost,
 	}
@@ -362,10 +363,9 @@ func (q *quotePricer) chosenGlassLine(ic *itemContext) LineDetail {
 		ld.Waste = waste.d
 		quantity = area.Mul(waste.n).Round(3)
 	}
-	ld.Raw = area.toFloat()
-	ld.Quantity = quantity.dec()
-	ld.Cost = quantity.Mul(ic.glassCost).Mul(ic.qty).dec()
-	return ld
+	cost := quantity.Mul(ic.glassCost).Mul(ic.qty)
+	ld.Raw, ld.Quantity, ld.Cost = area.toFloat(), quantity.dec(), cost.dec()
+	return cost
 }
 
 // positive is v if v > 0, else 0, as decimal.Max(zero, v).
@@ -384,13 +384,15 @@ func glassArea(ic *itemContext) num {
 }
 
 // labourLine is area × (rate × complexity), or area × the quote's override
-// rate, which replaces rate and complexity as in the prototype.
-func (q *quotePricer) labourLine(ic *itemContext) LineDetail {
+// rate, which replaces rate and complexity as in the prototype. It returns
+// the cost.
+func (q *quotePricer) labourLine(ic *itemContext, ld *LineDetail) num {
 	rate := ic.plan.labourRate
 	if q.labourOverride != nil {
 		rate = *q.labourOverride
 	}
-	return LineDetail{Kind: LineLabour, BOMIndex: -1, Role: RoleLabour, Formula: "area_m2", Unit: UnitM2,
-		Raw: ic.areaM2.toFloat(), Quantity: ic.areaM2.dec(), Waste: one, UnitPrice: rate.d,
-		Cost: ic.areaM2.Mul(rate.n).Mul(ic.qty).dec()}
+	cost := ic.areaM2.Mul(rate.n).Mul(ic.qty)
+	*ld = LineDetail{Kind: LineLabour, BOMIndex: -1, Role: RoleLabour, Formula: "area_m2", Unit: UnitM2,
+		Raw: ic.areaM2.toFloat(), Quantity: ic.areaM2.dec(), Waste: one, UnitPrice: rate.d, Cost: cost.dec()}
+	return cost
 }

@@ -214,6 +214,14 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 		res.Cut = q.cut
 	}
 
+	// All lines of the quote share one allocation; each item gets its part.
+	nLines := 0
+	for i := range ctxs {
+		nLines += len(ctxs[i].plan.lines) + 2
+	}
+	slab := make([]LineDetail, nLines)
+	// sums are each item's buckets as they add up, then rounded.
+	sums := make([]numBuckets, len(ctxs))
 	var allReqs []itemReqs
 	if len(ctxs) > 0 {
 		res.Items = make([]ItemResult, 0, len(ctxs))
@@ -226,10 +234,12 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 			// customer takes it; price it on its own metres instead.
 			ic.mode = ModeByMetre
 		}
-		lines, reqs, err := q.priceItem(ic)
+		n := len(ic.plan.lines) + 2
+		lines, reqs, err := q.priceItem(ic, slab[:0:n], &sums[i])
 		if err != nil {
 			return nil, FieldErrors{asFieldError(err, fmt.Sprintf("items[%d]", i))}
 		}
+		slab = slab[n:]
 		p := &ic.plan.product
 		res.Items = append(res.Items, ItemResult{
 			Index: i, ProductCode: p.Code, ProductName: p.Name,
@@ -249,21 +259,20 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 			return nil, FieldErrors{asFieldError(err, "items")}
 		}
 		res.Cuts = groups
+		for _, ir := range allReqs {
+			for _, req := range ir.reqs {
+				sums[ir.item].profiles = sums[ir.item].profiles.Add(numOf(res.Items[ir.item].Lines[req.line].Cost))
+			}
+		}
 	}
 	for i := range res.Items {
 		it := &res.Items[i]
-		var b numBuckets
-		for j := range it.Lines {
-			if ld := &it.Lines[j]; !ld.Ignored {
-				b.addRole(ld.Role, numOf(ld.Cost))
-			}
-		}
-		b = b.rounded()
-		it.Buckets = b.dec()
-		it.Cost = b.total().dec()
+		sums[i] = sums[i].rounded()
+		it.Buckets = sums[i].dec()
+		it.Cost = sums[i].total().dec()
 	}
 	res.Materials = priceMaterialLines(q, in.Materials)
-	if err := res.computeTotals(mode, rates, in.Discount); err != nil {
+	if err := res.computeTotals(mode, rates, in.Discount, sums); err != nil {
 		return nil, FieldErrors{err}
 	}
 	return res, nil
@@ -443,12 +452,13 @@ func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLin
 // also taken from the exact (unrounded) subtotal, as the prototype did, so
 // old quotes re-price to the centavo; in the other modes IVA is computed on
 // the rounded tax base and total = base + IVA, so the printed figures add up.
-func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount) *FieldError {
+// items are the items' buckets, rounded.
+func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items []numBuckets) *FieldError {
 	var buckets numBuckets
 	loose := numZero
 	for i := range r.Items {
-		if it := &r.Items[i]; !it.Optional {
-			buckets.add(bucketsOf(it.Buckets))
+		if !r.Items[i].Optional {
+			buckets.add(items[i])
 		}
 	}
 	for i := range r.Materials {
@@ -498,7 +508,7 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount) *Fiel
 	t.Profit, t.Indirect, t.Subtotal = util.Round(2).dec(), ind.Round(2).dec(), subtotal.dec()
 	t.Discount, t.TaxBase, t.IVA, t.Total = discount.dec(), taxBase.dec(), iva.dec(), total.dec()
 	t.Deposit, t.Balance = deposit.dec(), total.Sub(deposit).dec()
-	t.OptionalAmount = r.spread(rates, cost, subtotal).dec()
+	t.OptionalAmount = r.spread(rates, items, cost, subtotal).dec()
 	return nil
 }
 
@@ -507,7 +517,7 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount) *Fiel
 // rounding remainder on the costliest line, so the shares add up exactly to
 // the subtotal. Optional lines get cost × (1 + utilidad + indirectos); it
 // returns the sum of their amounts.
-func (r *QuoteResult) spread(rates Rates, totalCost, subtotal num) num {
+func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtotal num) num {
 	type share struct {
 		cost, qty, amount num
 		item, material    int // where it goes: r.Items[item] or else r.Materials[material]
@@ -522,7 +532,7 @@ func (r *QuoteResult) spread(rates Rates, totalCost, subtotal num) num {
 	}
 	for i := range r.Items {
 		it := &r.Items[i]
-		cost, qty := numOf(it.Cost), numInt(int64(it.Quantity))
+		cost, qty := items[i].total(), numInt(int64(it.Quantity))
 		if it.Optional {
 			opt(cost, qty, &it.Amount, &it.UnitPrice)
 			continue
