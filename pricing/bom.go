@@ -96,9 +96,9 @@ func (b numBuckets) materials() num {
 
 func (b numBuckets) total() num { return b.materials().Add(b.labour) }
 
-func (b numBuckets) dec() Buckets {
-	return Buckets{Profiles: b.profiles.dec(), Glass: b.glass.dec(), Hardware: b.hardware.dec(),
-		Consumables: b.consumables.dec(), Labour: b.labour.dec()}
+func (b numBuckets) dec(ds *decimals) Buckets {
+	return Buckets{Profiles: ds.of(b.profiles), Glass: ds.of(b.glass), Hardware: ds.of(b.hardware),
+		Consumables: ds.of(b.consumables), Labour: ds.of(b.labour)}
 }
 
 // compatGlassWaste is the prototype's fixed glass waste.
@@ -214,7 +214,7 @@ func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBu
 			quantity = net.Mul(waste.n).Round(3)
 		}
 		cost := quantity.Mul(price.n).Mul(ic.qty)
-		ld.Quantity, ld.Cost = quantity.dec(), cost.dec()
+		ld.Quantity, ld.Cost = q.ds.of(quantity), q.ds.of(cost)
 		sums.addRole(role, cost)
 	}
 
@@ -364,7 +364,7 @@ func (q *quotePricer) chosenGlassLine(ic *itemContext, ld *LineDetail) num {
 		quantity = area.Mul(waste.n).Round(3)
 	}
 	cost := quantity.Mul(ic.glassCost).Mul(ic.qty)
-	ld.Raw, ld.Quantity, ld.Cost = area.toFloat(), quantity.dec(), cost.dec()
+	ld.Raw, ld.Quantity, ld.Cost = area.toFloat(), q.ds.of(quantity), q.ds.of(cost)
 	return cost
 }
 
@@ -393,6 +393,6 @@ func (q *quotePricer) labourLine(ic *itemContext, ld *LineDetail) num {
 	}
 	cost := ic.areaM2.Mul(rate.n).Mul(ic.qty)
 	*ld = LineDetail{Kind: LineLabour, BOMIndex: -1, Role: RoleLabour, Formula: "area_m2", Unit: UnitM2,
-		Raw: ic.areaM2.toFloat(), Quantity: ic.areaM2.dec(), Waste: one, UnitPrice: rate.d, Cost: cost.dec()}
+		Raw: ic.areaM2.toFloat(), Quantity: q.ds.of(ic.areaM2), Waste: one, UnitPrice: rate.d, Cost: q.ds.of(cost)}
 	return cost
 }

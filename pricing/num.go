@@ -57,6 +57,35 @@ func (n num) dec() decimal.Decimal {
 	return decimal.New(n.c, n.e)
 }
 
+// decimals hands out the decimals of one quote's results. Each costs two
+// allocations (a big.Int and its word), and a quote repeats many values (the
+// same quantities on several lines and windows, a unit price equal to the
+// amount, zero buckets), so the last decimal made for each of a few
+// hundred coefficient-exponent pairs is handed out again: decimals are
+// immutable, and the old pricer shared them too (waste, unit prices). It
+// lives for one PriceQuote call.
+type decimals struct {
+	slots [256]struct {
+		c  int64
+		e  int32
+		ok bool
+		d  decimal.Decimal
+	}
+}
+
+func (ds *decimals) of(n num) decimal.Decimal {
+	if n.big {
+		return n.d
+	}
+	// Fibonacci hashing of the pair picks the slot.
+	s := &ds.slots[(uint64(n.c)^uint64(n.e)<<40)*0x9E3779B97F4A7C15>>56]
+	if s.ok && s.c == n.c && s.e == n.e {
+		return s.d
+	}
+	s.c, s.e, s.ok, s.d = n.c, n.e, true, n.dec()
+	return s.d
+}
+
 // abs64 is |c| for any int64 but math.MinInt64, which num never holds.
 func abs64(c int64) uint64 {
 	if c < 0 {

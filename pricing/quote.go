@@ -185,6 +185,7 @@ type quotePricer struct {
 	labourOverride *pair
 	cut            CutSettings
 	pieces         int // cuts requested so far (optimizado)
+	ds             decimals
 }
 
 // PriceQuote prices a quote against the catalogue. Input problems come back
@@ -245,8 +246,8 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 			Index: i, ProductCode: p.Code, ProductName: p.Name,
 			ColourCode: ic.in.ColourCode, GlassCode: ic.in.GlassCode,
 			WidthMM: ic.in.WidthMM, HeightMM: ic.in.HeightMM, Quantity: ic.in.Quantity, Optional: ic.in.Optional,
-			AreaM2:     ic.areaM2.Round(3).dec(),
-			PerimeterM: ic.width.Add(ic.height).Shift(-3).Mul(numTwo).Round(3).dec(),
+			AreaM2:     q.ds.of(ic.areaM2.Round(3)),
+			PerimeterM: q.ds.of(ic.width.Add(ic.height).Shift(-3).Mul(numTwo).Round(3)),
 			Lines:      lines,
 		})
 		if len(reqs) > 0 {
@@ -268,11 +269,11 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	for i := range res.Items {
 		it := &res.Items[i]
 		sums[i] = sums[i].rounded()
-		it.Buckets = sums[i].dec()
-		it.Cost = sums[i].total().dec()
+		it.Buckets = sums[i].dec(&q.ds)
+		it.Cost = q.ds.of(sums[i].total())
 	}
 	res.Materials = priceMaterialLines(q, in.Materials)
-	if err := res.computeTotals(mode, rates, in.Discount, sums); err != nil {
+	if err := res.computeTotals(mode, rates, in.Discount, sums, &q.ds); err != nil {
 		return nil, FieldErrors{err}
 	}
 	return res, nil
@@ -440,7 +441,7 @@ func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLin
 		qty := numOf(l.Quantity).Round(3)
 		out = append(out, MaterialLineResult{
 			Index: i, MaterialCode: mat.Code, MaterialName: mat.Name, ColourCode: l.ColourCode, Unit: mat.Unit,
-			Quantity: qty.dec(), UnitCost: price.d, Cost: qty.Mul(price.n).Round(2).dec(), Optional: l.Optional,
+			Quantity: q.ds.of(qty), UnitCost: price.d, Cost: q.ds.of(qty.Mul(price.n).Round(2)), Optional: l.Optional,
 		})
 	}
 	return out
@@ -453,7 +454,7 @@ func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLin
 // old quotes re-price to the centavo; in the other modes IVA is computed on
 // the rounded tax base and total = base + IVA, so the printed figures add up.
 // items are the items' buckets, rounded.
-func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items []numBuckets) *FieldError {
+func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items []numBuckets, ds *decimals) *FieldError {
 	var buckets numBuckets
 	loose := numZero
 	for i := range r.Items {
@@ -503,12 +504,12 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items
 	deposit := total.Mul(numOf(rates.Deposit)).Round(2)
 
 	t := &r.Totals
-	t.Buckets = buckets.dec()
-	t.LooseMaterials, t.Materials, t.Labour, t.Cost = loose.dec(), materials.dec(), t.Buckets.Labour, cost.dec()
-	t.Profit, t.Indirect, t.Subtotal = util.Round(2).dec(), ind.Round(2).dec(), subtotal.dec()
-	t.Discount, t.TaxBase, t.IVA, t.Total = discount.dec(), taxBase.dec(), iva.dec(), total.dec()
-	t.Deposit, t.Balance = deposit.dec(), total.Sub(deposit).dec()
-	t.OptionalAmount = r.spread(rates, items, cost, subtotal).dec()
+	t.Buckets = buckets.dec(ds)
+	t.LooseMaterials, t.Materials, t.Labour, t.Cost = ds.of(loose), ds.of(materials), t.Buckets.Labour, ds.of(cost)
+	t.Profit, t.Indirect, t.Subtotal = ds.of(util.Round(2)), ds.of(ind.Round(2)), ds.of(subtotal)
+	t.Discount, t.TaxBase, t.IVA, t.Total = ds.of(discount), ds.of(taxBase), ds.of(iva), ds.of(total)
+	t.Deposit, t.Balance = ds.of(deposit), ds.of(total.Sub(deposit))
+	t.OptionalAmount = ds.of(r.spread(rates, items, cost, subtotal, ds))
 	return nil
 }
 
@@ -517,7 +518,7 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items
 // rounding remainder on the costliest line, so the shares add up exactly to
 // the subtotal. Optional lines get cost × (1 + utilidad + indirectos); it
 // returns the sum of their amounts.
-func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtotal num) num {
+func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtotal num, ds *decimals) num {
 	type share struct {
 		cost, qty, amount num
 		item, material    int // where it goes: r.Items[item] or else r.Materials[material]
@@ -527,7 +528,7 @@ func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtota
 	optional := numZero
 	opt := func(cost, qty num, amount, unit *decimal.Decimal) {
 		a := cost.Mul(markup).Round(2)
-		*amount, *unit = a.dec(), a.QuoRound(qty, 2).dec()
+		*amount, *unit = ds.of(a), ds.of(a.QuoRound(qty, 2))
 		optional = optional.Add(a)
 	}
 	for i := range r.Items {
@@ -565,7 +566,7 @@ func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtota
 	}
 	main[largest].amount = main[largest].amount.Add(subtotal.Sub(sum))
 	for _, s := range main {
-		amount, unit := s.amount.dec(), s.amount.QuoRound(s.qty, 2).dec()
+		amount, unit := ds.of(s.amount), ds.of(s.amount.QuoRound(s.qty, 2))
 		if s.item >= 0 {
 			r.Items[s.item].Amount, r.Items[s.item].UnitPrice = amount, unit
 		} else {
