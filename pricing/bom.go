@@ -106,19 +106,20 @@ var compatGlassWaste = pairOf(dec("1.05"))
 
 // itemContext is what pricing one item needs, resolved once.
 type itemContext struct {
-	index     int
-	in        *ItemInput
-	plan      *productPlan
-	colour    *Colour   // nil without a colour
-	glass     *Material // the glass chosen on the item, nil if none
-	glassCost num
-	dims      Dims
-	glassDim  Dims
-	width     num
-	height    num
-	areaM2    num // exact, per window
-	qty       num
-	mode      Mode // the mode this item is priced in (optional items never pack)
+	index      int
+	in         *ItemInput
+	plan       *productPlan
+	colour     *Colour   // nil without a colour
+	glass      *Material // the glass chosen on the item, nil if none
+	glassCost  num
+	glassWaste pair // the chosen glass's waste factor, or 1
+	dims       Dims
+	glassDim   Dims
+	width      num
+	height     num
+	areaM2     num // exact, per window
+	qty        num
+	mode       Mode // the mode this item is priced in (optional items never pack)
 }
 
 // piece request from an optimizado profile line, packed across the quote.
@@ -209,7 +210,7 @@ func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBu
 				quantity = bars.Mul(l.barLength)
 			}
 		} else {
-			waste := q.waste(l, mat, role)
+			waste := q.waste(l, ic, mat != &l.mat)
 			ld.Waste = waste.d
 			quantity = net.Mul(waste.n).Round(3)
 		}
@@ -324,19 +325,17 @@ func (q *quotePricer) linePieces(ic *itemContext, ld *LineDetail, net num, mat *
 	return out, nil
 }
 
-// waste picks the factor for por_metro/optimizado: the line's, else the
-// material's, else the company default for profiles and 1 ("as counted")
-// for everything else.
-func (q *quotePricer) waste(l *plannedLine, mat *Material, role Role) pair {
+// waste is the factor for por_metro/optimizado: the line's, else the
+// material's (the chosen glass's when it stands in for the line's), else the
+// company default for profiles and 1 ("as counted") for everything else.
+func (q *quotePricer) waste(l *plannedLine, ic *itemContext, substituted bool) pair {
 	switch {
-	case l.lineWaste.n.IsPositive():
-		return l.lineWaste
-	case mat.WasteFactor.IsPositive():
-		return pairOf(mat.WasteFactor)
-	case role == RoleProfile:
+	case substituted && !l.lineWaste.n.IsPositive():
+		return ic.glassWaste
+	case l.defaultWaste:
 		return q.profileWaste
 	}
-	return pairOne
+	return l.waste
 }
 
 // chosenGlassLine charges the glass chosen on the item by area and returns
@@ -356,12 +355,8 @@ func (q *quotePricer) chosenGlassLine(ic *itemContext, ld *LineDetail) num {
 		quantity = area.Mul(compatGlassWaste.n)
 	} else {
 		area = glassArea(ic)
-		waste := pairOne
-		if g.WasteFactor.IsPositive() {
-			waste = pairOf(g.WasteFactor)
-		}
-		ld.Waste = waste.d
-		quantity = area.Mul(waste.n).Round(3)
+		ld.Waste = ic.glassWaste.d
+		quantity = area.Mul(ic.glassWaste.n).Round(3)
 	}
 	cost := quantity.Mul(ic.glassCost).Mul(ic.qty)
 	ld.Raw, ld.Quantity, ld.Cost = area.toFloat(), q.ds.of(quantity), q.ds.of(cost)

@@ -108,6 +108,10 @@ type plannedLine struct {
 	cost             num    // mat.Cost
 	barLength        num    // mat.BarLengthM
 	lineWaste        pair   // the line's waste factor
+	// waste is the factor por_metro and optimizado use (see
+	// quotePricer.waste), unless defaultWaste says it is the company's.
+	waste        pair
+	defaultWaste bool
 }
 
 // product returns the plan of the product with that code, if it exists.
@@ -159,6 +163,16 @@ func planProduct(cat Catalog, p Product) *productPlan {
 		}
 		pl.cost, pl.barLength = numOf(pl.mat.Cost), numOf(pl.mat.BarLengthM)
 		pl.lineWaste = pairOf(l.WasteFactor)
+		switch {
+		case l.WasteFactor.IsPositive():
+			pl.waste = pl.lineWaste
+		case pl.mat.WasteFactor.IsPositive():
+			pl.waste = pairOf(pl.mat.WasteFactor)
+		case pl.role == RoleProfile:
+			pl.defaultWaste = true
+		default:
+			pl.waste = pairOne
+		}
 	}
 	return pp
 }

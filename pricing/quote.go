@@ -385,7 +385,10 @@ func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput) ([]itemContex
 			} else if g.Category != CategoryGlass {
 				add("glass_code", "quote.glass_not_glass", map[string]any{"Code": it.GlassCode})
 			} else {
-				ic.glass, ic.glassCost = g, numOf(g.Cost)
+				ic.glass, ic.glassCost, ic.glassWaste = g, numOf(g.Cost), pairOne
+				if g.WasteFactor.IsPositive() {
+					ic.glassWaste = pairOf(g.WasteFactor)
+				}
 			}
 		}
 		checkDim := func(field string, v num, lo, hi decimal.Decimal, positive, rng, tooBig string) {
