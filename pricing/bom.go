@@ -197,7 +197,8 @@ func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBu
 		}
 
 		var quantity num
-		if ic.mode == ModeCompatible {
+		switch c := l.constant; {
+		case ic.mode == ModeCompatible:
 			waste := l.lineWaste
 			if waste.n.IsZero() {
 				waste = pairOne
@@ -209,13 +210,18 @@ func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBu
 				ld.Bars = int(bars.IntPart())
 				quantity = bars.Mul(l.barLength)
 			}
-		} else {
+			ld.Quantity = q.ds.of(quantity)
+		case c != nil && !l.defaultWaste && mat == &l.mat:
+			// The same for every window, worked out with the plan.
+			ld.Waste, ld.Quantity, quantity = l.waste.d, c.quantity.d, c.quantity.n
+		default:
 			waste := q.waste(l, ic, mat != &l.mat)
 			ld.Waste = waste.d
 			quantity = net.Mul(waste.n).Round(3)
+			ld.Quantity = q.ds.of(quantity)
 		}
 		cost := quantity.Mul(price.n).Mul(ic.qty)
-		ld.Quantity, ld.Cost = q.ds.of(quantity), q.ds.of(cost)
+		ld.Cost = q.ds.of(cost)
 		sums.addRole(role, cost)
 	}
 
@@ -239,6 +245,10 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat *Material, d
 	}
 	if l.err != nil {
 		return numZero, fail(l.err)
+	}
+	if c := l.constant; c != nil {
+		ld.Formula, ld.Raw, ld.Clamped = l.QuantityFormula, c.raw, c.clamped
+		return c.net, nil
 	}
 	var raw float64
 	if l.hasCuts() {

@@ -189,7 +189,7 @@ var (
 		"width_m > 1 && height_m < 2 ? 1.5 : 2.5", "not (hojas == 2) ? 1 : 0", "width_m <= 1 || hojas != 1 ? 3 : 4",
 		"-width_m", "4 * (width_m / 2 + height_m)", "2 * (width_m + height_m)", "width_cm * height_cm / 10000",
 		"0.1 + 0.2", "1e3 / width_mm", "-(-(width_m))", "width_mm * 1e6", "-1 % 3", "round(2.675, 2)",
-		"height_m * 0.333333333", "max(1, 2, 3, width_m)", "math.floor(height_cm) / 100", "math.sqrt(hojas)",
+		"height_m * 0.333333333", "0.5 - 2", "max(1, 2, 3, width_m)", "math.floor(height_cm) / 100", "math.sqrt(hojas)",
 		"1 / (width_m - 1)", "width_mm * width_mm * 1000",
 	}
 	// genBadFormulas fail at evaluation (drawn rarely, or no quote would price).

@@ -147,6 +147,10 @@ type Formula struct {
 	fast *fastNode // the same computation without the VM; nil to use prog
 }
 
+// constant reports whether the formula reads no variable, so that its
+// value is the same for every window.
+func (f *Formula) constant() bool { return f.fast != nil && f.fast.constant() }
+
 // Source returns the formula text as written.
 func (f *Formula) Source() string { return f.src }
 

@@ -17,10 +17,9 @@ import (
 // nothing is ever rounded or lost. The tests in num_test.go check every
 // operation against decimal.Decimal on random and extreme operands.
 type num struct {
-	c   int64 // coefficient, when !big; never math.MinInt64
-	e   int32 // exponent, when !big
-	big bool
-	d   decimal.Decimal // the value, when big
+	c   int64            // coefficient, when big is nil; never math.MinInt64
+	e   int32            // exponent, when big is nil
+	big *decimal.Decimal // the value, when it does not fit
 }
 
 // maxSmallDigits: a coefficient of at most 18 digits fits an int64.
@@ -39,20 +38,21 @@ func numOf(d decimal.Decimal) num {
 	if d.NumDigits() <= maxSmallDigits {
 		return num{c: d.CoefficientInt64(), e: d.Exponent()}
 	}
-	return num{big: true, d: d}
+	return num{big: &d}
 }
 
 func numInt(i int64) num {
 	if i == math.MinInt64 {
-		return num{big: true, d: decimal.NewFromInt(i)}
+		d := decimal.NewFromInt(i)
+		return num{big: &d}
 	}
 	return num{c: i}
 }
 
 // dec returns n as a decimal.Decimal (allocating, unless it is already one).
 func (n num) dec() decimal.Decimal {
-	if n.big {
-		return n.d
+	if n.big != nil {
+		return *n.big
 	}
 	return decimal.New(n.c, n.e)
 }
@@ -74,8 +74,8 @@ type decimals struct {
 }
 
 func (ds *decimals) of(n num) decimal.Decimal {
-	if n.big {
-		return n.d
+	if n.big != nil {
+		return *n.big
 	}
 	// Fibonacci hashing of the pair picks the slot.
 	s := &ds.slots[(uint64(n.c)^uint64(n.e)<<40)*0x9E3779B97F4A7C15>>56]
@@ -122,8 +122,8 @@ func scaleUp(c int64, k int64) (int64, bool) {
 
 func (n num) Sign() int {
 	switch {
-	case n.big:
-		return n.d.Sign()
+	case n.big != nil:
+		return n.big.Sign()
 	case n.c > 0:
 		return 1
 	case n.c < 0:
@@ -138,7 +138,7 @@ func (n num) IsNegative() bool { return n.Sign() < 0 }
 
 // Cmp compares values, as decimal.Decimal.Cmp.
 func (n num) Cmp(o num) int {
-	if !n.big && !o.big {
+	if n.big == nil && o.big == nil {
 		if n.e == o.e {
 			return cmpInt(n.c, o.c)
 		}
@@ -173,15 +173,15 @@ func cmpInt(a, b int64) int {
 
 // Neg is −n.
 func (n num) Neg() num {
-	if n.big {
-		return numOf(n.d.Neg())
+	if n.big != nil {
+		return numOf(n.big.Neg())
 	}
 	return num{c: -n.c, e: n.e}
 }
 
 // Add is n + o, with the smaller exponent of the two.
 func (n num) Add(o num) num {
-	if !n.big && !o.big {
+	if n.big == nil && o.big == nil {
 		a, b, e, ok := n.c, o.c, n.e, true
 		switch {
 		case n.e > o.e:
@@ -211,7 +211,7 @@ func (n num) Sub(o num) num { return n.Add(o.Neg()) }
 
 // Mul is n × o, with the exponents added.
 func (n num) Mul(o num) num {
-	if !n.big && !o.big {
+	if n.big == nil && o.big == nil {
 		e := int64(n.e) + int64(o.e)
 		hi, lo := bits.Mul64(abs64(n.c), abs64(o.c))
 		if c, ok := signed(lo, (n.c < 0) != (o.c < 0)); ok && hi == 0 && e == int64(int32(e)) {
@@ -223,8 +223,8 @@ func (n num) Mul(o num) num {
 
 // Shift moves the decimal point: n × 10^k, as decimal.Decimal.Shift.
 func (n num) Shift(k int32) num {
-	if n.big {
-		return numOf(n.d.Shift(k))
+	if n.big != nil {
+		return numOf(n.big.Shift(k))
 	}
 	if e := int64(n.e) + int64(k); e == int64(int32(e)) {
 		return num{c: n.c, e: int32(e)}
@@ -235,8 +235,8 @@ func (n num) Shift(k int32) num {
 // Round rounds to places decimals with ties away from zero, exactly as
 // roundHalfUp: a number already that short is returned as is.
 func (n num) Round(places int32) num {
-	if n.big {
-		return numOf(roundHalfUp(n.d, places))
+	if n.big != nil {
+		return numOf(roundHalfUp(*n.big, places))
 	}
 	if n.e >= -places {
 		return n
@@ -259,8 +259,8 @@ func (n num) Round(places int32) num {
 // IntPart is the integer part (truncated toward zero), as decimal's.
 func (n num) IntPart() int64 {
 	switch {
-	case n.big:
-		return n.d.IntPart()
+	case n.big != nil:
+		return n.big.IntPart()
 	case n.e >= 0:
 		if c, ok := scaleUp(n.c, int64(n.e)); ok {
 			return c
@@ -274,7 +274,7 @@ func (n num) IntPart() int64 {
 
 // toFloat is the float64 nearest to n, as toFloat of its decimal.
 func (n num) toFloat() float64 {
-	if !n.big && n.e <= 0 && n.e >= -22 && abs64(n.c) < 1e15 { // at most 15 digits
+	if n.big == nil && n.e <= 0 && n.e >= -22 && abs64(n.c) < 1e15 { // at most 15 digits
 		return float64(n.c) / pow10[-n.e]
 	}
 	return toFloat(n.dec())
@@ -288,7 +288,7 @@ const divPrecision = 16
 // rounded half up on the remainder. ok is false when the operands or the
 // quotient do not fit the 128-bit arithmetic.
 func quo16(n, o num) (hi, lo uint64, ok bool) {
-	if n.big || o.big || o.c == 0 {
+	if n.big != nil || o.big != nil || o.c == 0 {
 		return 0, 0, false
 	}
 	// n / o = (a × 10^k) / b × 10^-16, with k = e_n − e_o + 16.

@@ -177,7 +177,7 @@ func TestNumStaysSmall(t *testing.T) {
 	sub := cost.Mul(numOf(dec("1.40"))).Round(2)
 	share := sub.Mul(cost).QuoRound(cost.Add(numOf(dec("1000.5"))), 2)
 	for _, n := range []num{cost, sub, share, share.QuoRound(qty, 2), numOf(dec("12.5")).CeilQuo(numOf(dec("6.10")))} {
-		if n.big {
+		if n.big != nil {
 			t.Errorf("%s went through decimal.Decimal", n.dec())
 		}
 	}

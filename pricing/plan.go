@@ -112,6 +112,16 @@ type plannedLine struct {
 	// quotePricer.waste), unless defaultWaste says it is the company's.
 	waste        pair
 	defaultWaste bool
+	// constant is set when the quantity formula reads no variable (and
+	// evaluates): the same for every window, so it is worked out once.
+	constant *constantLine
+}
+
+type constantLine struct {
+	raw      float64 // the formula's value
+	clamped  bool
+	net      num  // raw clamped at 0, as evalLine makes it
+	quantity pair // net × waste rounded, as por_metro charges it (unless the waste is the company's)
 }
 
 // product returns the plan of the product with that code, if it exists.
@@ -173,8 +183,33 @@ func planProduct(cat Catalog, p Product) *productPlan {
 		default:
 			pl.waste = pairOne
 		}
+		if pl.qty != nil && pl.qty.constant() {
+			pl.constant = planConstant(pl)
+		}
 	}
 	return pp
+}
+
+// planConstant evaluates a constant quantity formula as evalLine and the
+// por_metro branch of priceItem would; nil if it fails, so that pricing
+// reports the failure as usual.
+func planConstant(pl *plannedLine) *constantLine {
+	raw, err := pl.qty.Eval(Dims{})
+	if err != nil {
+		return nil
+	}
+	c := &constantLine{raw: raw}
+	if raw < 0 {
+		c.clamped, raw = true, 0
+	}
+	if c.net, err = numFromFormula(raw); err != nil {
+		return nil
+	}
+	if !pl.defaultWaste {
+		q := c.net.Mul(pl.waste.n).Round(3)
+		c.quantity = pair{q.dec(), q}
+	}
+	return c
 }
 
 // colourPrice is a profile's price in a colour: the explicit price if there
