@@ -38,7 +38,9 @@ func numOf(d decimal.Decimal) num {
 	if d.NumDigits() <= maxSmallDigits {
 		return num{c: d.CoefficientInt64(), e: d.Exponent()}
 	}
-	return num{big: &d}
+	big := new(decimal.Decimal) // not &d, which would put every d on the heap
+	*big = d
+	return num{big: big}
 }
 
 func numInt(i int64) num {

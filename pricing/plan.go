@@ -31,12 +31,19 @@ type catalogPlans struct {
 	products  map[string]*productPlan
 	materials map[string]*Material
 	colours   map[string]*Colour
-	prices    map[colourKey]pair
+	prices    map[priceKey]pair
+}
+
+// priceKey is a material and a colour of these plans, by pointer: cheaper
+// to hash than their codes, and each pointer stands for one code.
+type priceKey struct {
+	mat    *Material
+	colour *Colour
 }
 
 func newCatalogPlans() *catalogPlans {
 	return &catalogPlans{products: make(map[string]*productPlan), materials: make(map[string]*Material),
-		colours: make(map[string]*Colour), prices: make(map[colourKey]pair)}
+		colours: make(map[string]*Colour), prices: make(map[priceKey]pair)}
 }
 
 // lookup returns m[key], deriving and keeping it with make on a miss; make's
@@ -91,6 +98,8 @@ type productPlan struct {
 	lines   []plannedLine // the BOM in Order
 	// labourRate is LabourRateM2 × Complexity (a zero complexity counts as 1).
 	labourRate pair
+	minW, maxW pair // size ranges, mm
+	minH, maxH pair
 	deductW    num // glass deductions, mm
 	deductH    num
 	hasDeduct  bool
@@ -142,6 +151,7 @@ func planProduct(cat Catalog, p Product) *productPlan {
 	}
 	pp := &productPlan{
 		product: p, labourRate: pairOf(p.LabourRateM2.Mul(c)),
+		minW: pairOf(p.MinWidthMM), maxW: pairOf(p.MaxWidthMM), minH: pairOf(p.MinHeightMM), maxH: pairOf(p.MaxHeightMM),
 		deductW: numOf(p.GlassDeductWMM), deductH: numOf(p.GlassDeductHMM),
 		hasDeduct: !p.GlassDeductWMM.IsZero() || !p.GlassDeductHMM.IsZero(),
 	}
@@ -216,7 +226,7 @@ func planConstant(pl *plannedLine) *constantLine {
 // is one, else base cost × the colour's factor (exact, not rounded: rounding
 // happens once, on the item's buckets).
 func (cp *catalogPlans) colourPrice(cat Catalog, mat *Material, colour *Colour) pair {
-	p, _ := lookup(&cp.mu, cp.prices, colourKey{mat.Code, colour.Code}, func() (pair, bool) {
+	p, _ := lookup(&cp.mu, cp.prices, priceKey{mat, colour}, func() (pair, bool) {
 		d, ok := cat.ColourPrice(mat.Code, colour.Code)
 		switch {
 		case ok:

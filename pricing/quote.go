@@ -358,13 +358,14 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 // resolveItems looks up and checks everything an item refers to.
 func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput) ([]itemContext, FieldErrors) {
 	var errs FieldErrors
-	out := make([]itemContext, 0, len(in.Items))
+	out := make([]itemContext, len(in.Items))
 	for i := range in.Items {
 		it := &in.Items[i]
 		add := func(field, key string, args map[string]any) {
 			errs = append(errs, fieldErr(fmt.Sprintf("items[%d].%s", i, field), key, args))
 		}
-		ic := itemContext{index: i, in: it, qty: numInt(int64(it.Quantity)), width: numOf(it.WidthMM), height: numOf(it.HeightMM)}
+		ic := &out[i]
+		*ic = itemContext{index: i, in: it, qty: numInt(int64(it.Quantity)), width: numOf(it.WidthMM), height: numOf(it.HeightMM)}
 		if it.ProductCode == "" {
 			add("product_code", "quote.product_required", nil)
 		} else if p, ok := plans.product(cat, it.ProductCode); !ok {
@@ -391,28 +392,26 @@ func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput) ([]itemContex
 				}
 			}
 		}
-		checkDim := func(field string, v num, lo, hi decimal.Decimal, positive, rng, tooBig string) {
+		checkDim := func(field string, v num, lo, hi pair, positive, rng, tooBig string) {
 			switch {
 			case !v.IsPositive():
 				add(field, positive, nil)
 			case v.Cmp(numMaxDimension) > 0:
 				add(field, tooBig, map[string]any{"Max": MaxDimensionMM})
-			case ic.plan != nil && (v.Cmp(numOf(lo)) < 0 || (hi.IsPositive() && v.Cmp(numOf(hi)) > 0)):
-				maxText := hi.String()
-				if !hi.IsPositive() {
+			case ic.plan != nil && (v.Cmp(lo.n) < 0 || (hi.n.IsPositive() && v.Cmp(hi.n) > 0)):
+				maxText := hi.d.String()
+				if !hi.n.IsPositive() {
 					maxText = "∞"
 				}
-				add(field, rng, map[string]any{"Min": lo.String(), "Max": maxText})
+				add(field, rng, map[string]any{"Min": lo.d.String(), "Max": maxText})
 			}
 		}
-		var p productPlan // the zero plan when the product is unknown
-		if ic.plan != nil {
-			p = *ic.plan
+		p := ic.plan
+		if p == nil {
+			p = &productPlan{} // no ranges to check
 		}
-		checkDim("width_mm", ic.width, p.product.MinWidthMM, p.product.MaxWidthMM,
-			"quote.width_positive", "quote.width_range", "quote.width_too_big")
-		checkDim("height_mm", ic.height, p.product.MinHeightMM, p.product.MaxHeightMM,
-			"quote.height_positive", "quote.height_range", "quote.height_too_big")
+		checkDim("width_mm", ic.width, p.minW, p.maxW, "quote.width_positive", "quote.width_range", "quote.width_too_big")
+		checkDim("height_mm", ic.height, p.minH, p.maxH, "quote.height_positive", "quote.height_range", "quote.height_too_big")
 		if it.Quantity < 1 {
 			add("quantity", "quote.quantity_min", nil)
 		} else if it.Quantity > MaxItemQuantity {
@@ -427,7 +426,6 @@ func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput) ([]itemContex
 			}
 			ic.areaM2 = ic.width.Mul(ic.height).Shift(-6)
 		}
-		out = append(out, ic)
 	}
 	return out, errs
 }
