@@ -107,19 +107,34 @@ func parseQuoteForm(c *fiber.Ctx) *quoteForm {
 		if get("item", n, "remove") != "" || len(qf.Lines) >= maxLines {
 			continue
 		}
+		// A line left blank (the spare line at the end of the page) is no line.
+		if get("item", n, "product") == "" && get("item", n, "width") == "" && get("item", n, "height") == "" {
+			continue
+		}
 		qf.Lines = append(qf.Lines, &lineForm{N: n, Product: get("item", n, "product"), Width: get("item", n, "width"), Height: get("item", n, "height"),
 			Qty: get("item", n, "qty"), Colour: get("item", n, "colour"), Glass: get("item", n, "glass"), Location: get("item", n, "location"),
 			Notes: get("item", n, "notes"), Optional: get("item", n, "optional") != "", Errors: map[string]*fieldMsg{}})
 	}
 	for _, n := range mats {
 		qf.NextN = max(qf.NextN, n+1)
-		if get("mat", n, "remove") != "" || len(qf.Mats) >= maxLines {
+		if get("mat", n, "remove") != "" || len(qf.Mats) >= maxLines || get("mat", n, "code") == "" {
 			continue
 		}
 		qf.Mats = append(qf.Mats, &matForm{N: n, Code: get("mat", n, "code"), Qty: get("mat", n, "qty"), Colour: get("mat", n, "colour"),
 			Optional: get("mat", n, "optional") != "", Errors: map[string]*fieldMsg{}})
 	}
 	return qf
+}
+
+// withSpareLine adds a blank line at the end unless the last one is blank:
+// without JavaScript, that is how a user adds the next window (fill it in,
+// press Calcular, and a new blank line appears).
+func (qf *quoteForm) withSpareLine() {
+	if n := len(qf.Lines); n > 0 && qf.Lines[n-1].Product == "" && qf.Lines[n-1].Width == "" {
+		return
+	}
+	qf.Lines = append(qf.Lines, &lineForm{N: qf.NextN, Qty: "1", Errors: map[string]*fieldMsg{}})
+	qf.NextN++
 }
 
 // quoteSettings are the company's defaults for new quotes.

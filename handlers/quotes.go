@@ -170,6 +170,7 @@ func (s *server) editorData(c *fiber.Ctx, qf *quoteForm, q *db.Quote) (fiber.Map
 }
 
 func (s *server) renderEditor(c *fiber.Ctx, status int, qf *quoteForm, q *db.Quote) error {
+	qf.withSpareLine()
 	data, err := s.editorData(c, qf, q)
 	if err != nil {
 		return err

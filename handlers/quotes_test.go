@@ -284,3 +284,23 @@ func TestQuoteIVAIncludedDisplay(t *testing.T) {
 		t.Error("the saved quote does not show prices with IVA")
 	}
 }
+
+// Without JavaScript a quote grows by the blank line at the end: fill it,
+// press Calcular, get another.
+func TestQuoteLinesWithoutJavaScript(t *testing.T) {
+	_, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	_, page := seller.PostForm(t, "/cotizaciones", quoteForm("accion", "calcular"))
+	if !strings.Contains(page, `name="item-1-product"`) {
+		t.Fatal("no blank line after the first one")
+	}
+	form := quoteForm("accion", "calcular", "item-1-product", "PROTO-FIJ-3", "item-1-width", "100", "item-1-height", "100", "item-1-qty", "1",
+		"item-2-product", "", "item-2-width", "", "item-2-height", "", "item-2-qty", "1")
+	_, page = seller.PostForm(t, "/cotizaciones", form)
+	if !strings.Contains(page, `name="item-3-product"`) || strings.Contains(page, "partida con errores") || !strings.Contains(page, `id="item-1-result"`) {
+		t.Error("the blank line was counted as an error or no new blank line was offered")
+	}
+	resp, _ := seller.PostForm(t, "/cotizaciones", func() url.Values { form.Set("accion", "guardar"); return form }())
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("saving with a blank spare line: %d", resp.StatusCode)
+	}
+}
