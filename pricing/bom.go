@@ -133,7 +133,7 @@ type pieceReq struct {
 }
 
 // priceItem evaluates the BOM of one item into lines (appended to, within
-// its capacity of len(BOM) + 2) and adds the costs to sums. Packed lines
+// its capacity of len(BOM) + 2 zero LineDetails) and adds the costs to sums. Packed lines
 // (optimizado) are returned as piece requests and costed later by the
 // caller.
 func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBuckets) ([]LineDetail, []pieceReq, error) {
@@ -149,11 +149,9 @@ func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBu
 				map[string]any{"Product": ic.plan.product.Name, "Code": l.MaterialCode})
 		}
 		mat, role, matCost := &l.mat, l.role, l.cost
-		lines = append(lines, LineDetail{
-			Kind: LineBOM, BOMIndex: bi, MaterialCode: mat.Code, MaterialName: mat.Name, Role: role,
-			Description: l.Description, Unit: mat.Unit,
-		})
-		ld := &lines[len(lines)-1]
+		ld := next(&lines)
+		ld.Kind, ld.BOMIndex, ld.Role, ld.Description = LineBOM, bi, role, l.Description
+		ld.MaterialCode, ld.MaterialName, ld.Unit = mat.Code, mat.Name, mat.Unit
 		if ic.mode == ModeCompatible && (role == RoleGlass || role == RoleLabour) {
 			// The prototype charged glass by area and labour by rate instead.
 			ld.Ignored = true
@@ -226,12 +224,19 @@ func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBu
 	}
 
 	if ic.glass != nil && (ic.mode == ModeCompatible || !glassSeen) {
-		lines = append(lines, LineDetail{})
-		sums.glass = sums.glass.Add(q.chosenGlassLine(ic, &lines[len(lines)-1]))
+		sums.glass = sums.glass.Add(q.chosenGlassLine(ic, next(&lines)))
 	}
-	lines = append(lines, LineDetail{})
-	sums.labour = sums.labour.Add(q.labourLine(ic, &lines[len(lines)-1]))
+	sums.labour = sums.labour.Add(q.labourLine(ic, next(&lines)))
 	return lines, reqs, nil
+}
+
+// next extends lines by one and returns the new line, which is the zero
+// LineDetail already there: lines are filled field by field in their slab,
+// as copying whole LineDetails costs a write barrier on every pointer in
+// them while the GC runs.
+func next(lines *[]LineDetail) *LineDetail {
+	*lines = (*lines)[:len(*lines)+1]
+	return &(*lines)[len(*lines)-1]
 }
 
 // evalLine runs the line's formula(s) for one window and returns the clamped
@@ -354,10 +359,8 @@ func (q *quotePricer) waste(l *plannedLine, ic *itemContext, substituted bool) p
 // deducted glass area.
 func (q *quotePricer) chosenGlassLine(ic *itemContext, ld *LineDetail) num {
 	g := ic.glass
-	*ld = LineDetail{
-		Kind: LineChosenGlass, BOMIndex: -1, MaterialCode: g.Code, MaterialName: g.Name, Role: RoleGlass,
-		Formula: "area_m2", Unit: g.Unit, UnitPrice: g.Cost,
-	}
+	ld.Kind, ld.BOMIndex, ld.Role, ld.Formula = LineChosenGlass, -1, RoleGlass, "area_m2"
+	ld.MaterialCode, ld.MaterialName, ld.Unit, ld.UnitPrice = g.Code, g.Name, g.Unit, g.Cost
 	area := ic.areaM2
 	var quantity num
 	if ic.mode == ModeCompatible {
@@ -397,7 +400,8 @@ func (q *quotePricer) labourLine(ic *itemContext, ld *LineDetail) num {
 		rate = *q.labourOverride
 	}
 	cost := ic.areaM2.Mul(rate.n).Mul(ic.qty)
-	*ld = LineDetail{Kind: LineLabour, BOMIndex: -1, Role: RoleLabour, Formula: "area_m2", Unit: UnitM2,
-		Raw: ic.areaM2.toFloat(), Quantity: q.ds.of(ic.areaM2), Waste: one, UnitPrice: rate.d, Cost: q.ds.of(cost)}
+	ld.Kind, ld.BOMIndex, ld.Role, ld.Formula, ld.Unit = LineLabour, -1, RoleLabour, "area_m2", UnitM2
+	ld.Raw, ld.Quantity, ld.Waste = ic.areaM2.toFloat(), q.ds.of(ic.areaM2), one
+	ld.UnitPrice, ld.Cost = rate.d, q.ds.of(cost)
 	return cost
 }

@@ -225,7 +225,7 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	sums := make([]numBuckets, len(ctxs))
 	var allReqs []itemReqs
 	if len(ctxs) > 0 {
-		res.Items = make([]ItemResult, 0, len(ctxs))
+		res.Items = make([]ItemResult, len(ctxs))
 	}
 	for i := range ctxs {
 		ic := &ctxs[i]
@@ -241,15 +241,13 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 			return nil, FieldErrors{asFieldError(err, fmt.Sprintf("items[%d]", i))}
 		}
 		slab = slab[n:]
-		p := &ic.plan.product
-		res.Items = append(res.Items, ItemResult{
-			Index: i, ProductCode: p.Code, ProductName: p.Name,
-			ColourCode: ic.in.ColourCode, GlassCode: ic.in.GlassCode,
-			WidthMM: ic.in.WidthMM, HeightMM: ic.in.HeightMM, Quantity: ic.in.Quantity, Optional: ic.in.Optional,
-			AreaM2:     q.ds.of(ic.areaM2.Round(3)),
-			PerimeterM: q.ds.of(ic.width.Add(ic.height).Shift(-3).Mul(numTwo).Round(3)),
-			Lines:      lines,
-		})
+		// Field by field, for the reason given at next.
+		p, it := &ic.plan.product, &res.Items[i]
+		it.Index, it.ProductCode, it.ProductName, it.Lines = i, p.Code, p.Name, lines
+		it.ColourCode, it.GlassCode, it.Quantity, it.Optional = ic.in.ColourCode, ic.in.GlassCode, ic.in.Quantity, ic.in.Optional
+		it.WidthMM, it.HeightMM = ic.in.WidthMM, ic.in.HeightMM
+		it.AreaM2 = q.ds.of(ic.areaM2.Round(3))
+		it.PerimeterM = q.ds.of(ic.width.Add(ic.height).Shift(-3).Mul(numTwo).Round(3))
 		if len(reqs) > 0 {
 			allReqs = append(allReqs, itemReqs{item: i, reqs: reqs})
 		}
