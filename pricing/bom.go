@@ -139,9 +139,13 @@ type pieceReq struct {
 func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBuckets) ([]LineDetail, []pieceReq, error) {
 	bom := ic.plan.lines
 	var (
-		reqs      []pieceReq
-		glassSeen bool
+		reqs        []pieceReq
+		glassSeen   bool
+		colourPrice []pair
 	)
+	if ic.colour != nil {
+		colourPrice = q.plans.bomPrices(q.cat, ic.plan, ic.colour)
+	}
 	for bi := range bom {
 		l := &bom[bi]
 		if !l.found {
@@ -174,7 +178,7 @@ func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBu
 
 		price := pair{mat.Cost, matCost}
 		if role == RoleProfile && ic.colour != nil {
-			price = q.plans.colourPrice(q.cat, mat, ic.colour)
+			price = colourPrice[bi]
 		}
 		ld.UnitPrice = price.d
 
@@ -257,11 +261,11 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat *Material, d
 	}
 	var raw float64
 	if l.hasCuts() {
-		count, err := l.count.Eval(*dims)
+		count, err := l.count.eval(dims)
 		if err != nil {
 			return numZero, fail(err)
 		}
-		length, err := l.size.Eval(*dims)
+		length, err := l.size.eval(dims)
 		if err != nil {
 			return numZero, fail(err)
 		}
@@ -279,7 +283,7 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat *Material, d
 		if l.qty == nil {
 			return numZero, fail(formulaErr("formula.empty", 0, ""))
 		}
-		v, err := l.qty.Eval(*dims)
+		v, err := l.qty.eval(dims)
 		if err != nil {
 			return numZero, fail(err)
 		}

@@ -166,9 +166,11 @@ var evalPool = sync.Pool{New: func() any { return &evaluator{env: formulaEnv{Mat
 // Eval runs the formula for one window. It returns the raw value, which may
 // be negative: clamping to 0 is a pricing rule, applied (and shown) in the
 // BOM step. NaN and ±Inf, e.g. from a division by zero, are errors.
-func (f *Formula) Eval(d Dims) (float64, error) {
+func (f *Formula) Eval(d Dims) (float64, error) { return f.eval(&d) }
+
+func (f *Formula) eval(d *Dims) (float64, error) {
 	if f.fast != nil {
-		v := f.fast.num(&d)
+		v := f.fast.num(d)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return 0, formulaErr("formula.not_finite", 0, "")
 		}

@@ -368,10 +368,24 @@ func numFromFormula(v float64) (num, error) {
 	}
 	// Trailing zeros are dropped (1.5 is 15e-1, not 1500000e-6) so the
 	// products that follow stay short and RoundQty often has nothing to do.
-	c, exp := int64(math.Round(v*1e6)), int32(-6)
-	for exp < 0 && c%10 == 0 {
-		c /= 10
-		exp++
+	c := int64(math.Round(v * 1e6))
+	var z int32 // trailing zeros to drop, at most 6; found in few divisions
+	switch {
+	case c%1000 != 0:
+		switch {
+		case c%100 == 0:
+			z = 2
+		case c%10 == 0:
+			z = 1
+		}
+	case c%1_000_000 == 0:
+		z = 6
+	case c%100_000 == 0:
+		z = 5
+	case c%10_000 == 0:
+		z = 4
+	default:
+		z = 3
 	}
-	return num{c: c, e: exp}, nil
+	return num{c: c / int64(pow10u[z]), e: z - 6}, nil
 }

@@ -32,6 +32,12 @@ type catalogPlans struct {
 	materials map[string]*Material
 	colours   map[string]*Colour
 	prices    map[priceKey]pair
+	bomPriced map[bomColour][]pair
+}
+
+type bomColour struct {
+	plan   *productPlan
+	colour *Colour
 }
 
 // priceKey is a material and a colour of these plans, by pointer: cheaper
@@ -43,7 +49,7 @@ type priceKey struct {
 
 func newCatalogPlans() *catalogPlans {
 	return &catalogPlans{products: make(map[string]*productPlan), materials: make(map[string]*Material),
-		colours: make(map[string]*Colour), prices: make(map[priceKey]pair)}
+		colours: make(map[string]*Colour), prices: make(map[priceKey]pair), bomPriced: make(map[bomColour][]pair)}
 }
 
 // lookup returns m[key], deriving and keeping it with make on a miss; make's
@@ -238,4 +244,20 @@ func (cp *catalogPlans) colourPrice(cat Catalog, mat *Material, colour *Colour) 
 		return pairOf(d), true
 	})
 	return p
+}
+
+// bomPrices are the colour prices of a product's profile lines, by BOM
+// line (the other lines' entries are unused), so an item looks its colour
+// up once rather than once per profile.
+func (cp *catalogPlans) bomPrices(cat Catalog, p *productPlan, colour *Colour) []pair {
+	prices, _ := lookup(&cp.mu, cp.bomPriced, bomColour{p, colour}, func() ([]pair, bool) {
+		out := make([]pair, len(p.lines))
+		for i := range p.lines {
+			if l := &p.lines[i]; l.role == RoleProfile {
+				out[i] = cp.colourPrice(cat, &l.mat, colour)
+			}
+		}
+		return out, true
+	})
+	return prices
 }
