@@ -3,6 +3,7 @@ package pricing
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/shopspring/decimal"
 )
@@ -201,7 +202,9 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	}
 	plans := plansFor(cat)
 	errs := validateQuote(cat, in, mode, rates)
-	ctxs, itemErrs := resolveItems(cat, plans, in)
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
+	ctxs, itemErrs := resolveItems(cat, plans, in, s)
 	errs = append(errs, itemErrs...)
 	if len(errs) > 0 {
 		return nil, errs
@@ -222,7 +225,8 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	}
 	slab := make([]LineDetail, nLines)
 	// sums are each item's buckets as they add up, then rounded.
-	sums := make([]numBuckets, len(ctxs))
+	sums := grow(&s.sums, len(ctxs))
+	clear(sums)
 	var allReqs []itemReqs
 	if len(ctxs) > 0 {
 		res.Items = make([]ItemResult, len(ctxs))
@@ -271,7 +275,7 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 		it.Cost = q.ds.of(sums[i].total())
 	}
 	res.Materials = priceMaterialLines(q, in.Materials)
-	if err := res.computeTotals(mode, rates, in.Discount, sums, &q.ds); err != nil {
+	if err := res.computeTotals(mode, rates, in.Discount, sums, &q.ds, s); err != nil {
 		return nil, FieldErrors{err}
 	}
 	return res, nil
@@ -354,9 +358,9 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 }
 
 // resolveItems looks up and checks everything an item refers to.
-func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput) ([]itemContext, FieldErrors) {
+func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput, s *scratch) ([]itemContext, FieldErrors) {
 	var errs FieldErrors
-	out := make([]itemContext, len(in.Items))
+	out := grow(&s.items, len(in.Items))
 	for i := range in.Items {
 		it := &in.Items[i]
 		add := func(field, key string, args map[string]any) {
@@ -453,7 +457,7 @@ func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLin
 // old quotes re-price to the centavo; in the other modes IVA is computed on
 // the rounded tax base and total = base + IVA, so the printed figures add up.
 // items are the items' buckets, rounded.
-func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items []numBuckets, ds *decimals) *FieldError {
+func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items []numBuckets, ds *decimals, s *scratch) *FieldError {
 	var buckets numBuckets
 	loose := numZero
 	for i := range r.Items {
@@ -508,7 +512,7 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items
 	t.Profit, t.Indirect, t.Subtotal = ds.of(util.Round(2)), ds.of(ind.Round(2)), ds.of(subtotal)
 	t.Discount, t.TaxBase, t.IVA, t.Total = ds.of(discount), ds.of(taxBase), ds.of(iva), ds.of(total)
 	t.Deposit, t.Balance = ds.of(deposit), ds.of(total.Sub(deposit))
-	t.OptionalAmount = ds.of(r.spread(rates, items, cost, subtotal, ds))
+	t.OptionalAmount = ds.of(r.spread(rates, items, cost, subtotal, ds, s))
 	return nil
 }
 
@@ -517,12 +521,8 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items
 // rounding remainder on the costliest line, so the shares add up exactly to
 // the subtotal. Optional lines get cost × (1 + utilidad + indirectos); it
 // returns the sum of their amounts.
-func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtotal num, ds *decimals) num {
-	type share struct {
-		cost, qty, amount num
-		item, material    int // where it goes: r.Items[item] or else r.Materials[material]
-	}
-	main := make([]share, 0, len(r.Items)+len(r.Materials))
+func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtotal num, ds *decimals, s *scratch) num {
+	main := grow(&s.shares, len(r.Items)+len(r.Materials))[:0]
 	markup := numOne.Add(numOf(rates.Profit)).Add(numOf(rates.Indirect))
 	optional := numZero
 	opt := func(cost, qty num, amount, unit *decimal.Decimal) {
@@ -573,6 +573,40 @@ func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtota
 		}
 	}
 	return optional
+}
+
+// share is a non-optional line's part of the subtotal.
+type share struct {
+	cost, qty, amount num
+	item, material    int // where it goes: r.Items[item] or else r.Materials[material]
+}
+
+// scratch is a quote's working memory that does not end up in its result.
+// It is reused from quote to quote: allocated afresh, it was a good part of
+// the garbage each quote left for the GC.
+type scratch struct {
+	items  []itemContext
+	sums   []numBuckets
+	shares []share
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// release clears what refers to the quote's input and catalogue, so the
+// pool keeps nothing alive, and returns s to the pool.
+func (s *scratch) release() {
+	clear(s.items)
+	scratchPool.Put(s)
+}
+
+// grow returns (*buf)[:n], reallocating when too short; what it holds
+// from an earlier quote is the caller's to overwrite or clear.
+func grow[T any](buf *[]T, n int) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
 }
 
 type itemReqs struct {
