@@ -133,9 +133,9 @@ type pieceReq struct {
 }
 
 // priceItem evaluates the BOM of one item into lines (appended to, within
-// its capacity of len(BOM) + 2 zero LineDetails) and adds the costs to sums. Packed lines
-// (optimizado) are returned as piece requests and costed later by the
-// caller.
+// a capacity of len(BOM) + 2 zero LineDetails) and adds the costs to sums.
+// Packed lines (optimizado) are returned as piece requests and costed later
+// by the caller.
 func (q *quotePricer) priceItem(ic *itemContext, lines []LineDetail, sums *numBuckets) ([]LineDetail, []pieceReq, error) {
 	bom := ic.plan.lines
 	var (
@@ -305,8 +305,6 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat *Material, d
 // MaxQuotePieces bounds the cuts one optimizado quote may ask for, so a
 // mistaken count formula (say width_mm instead of 2) cannot exhaust memory.
 const MaxQuotePieces = 20_000
-
-var numThousand = numInt(1000)
 
 // linePieces lists the cuts of a packed line for all windows of the item.
 // A line given as metres (no cut count/length) is packed as one piece of

@@ -37,6 +37,14 @@
 //     round() ties to even and takes optional digits, and % is a floored
 //     modulo.
 //
+// Speed: a quote is re-priced on every keystroke of the editor, so the
+// arithmetic runs on num (num.go), an int64 decimal that gives exactly the
+// values and exponents shopspring/decimal gives and falls back to it when a
+// number outgrows an int64; formulas run on a float64 tree built from expr's
+// program (formula_fast.go); and what depends on the catalogue alone is
+// derived once per catalogue (plan.go). reference_test.go keeps the plain
+// decimal pricer these must agree with, field for field.
+//
 // Errors meant for users carry a stable key (FormulaError.Key,
 // FieldError.Key) and arguments, with Spanish text in Msg;
 // MessageTemplates lists every key with its es-MX template.

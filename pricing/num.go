@@ -29,8 +29,10 @@ var pow10u = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1
 	1e16, 1e17, 1e18, 1e19}
 
 var (
-	numZero = num{}
-	numOne  = num{c: 1}
+	numZero     = num{}
+	numOne      = num{c: 1}
+	numTwo      = num{c: 2}
+	numThousand = num{c: 1000}
 )
 
 // numOf takes a decimal as is.

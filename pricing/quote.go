@@ -186,6 +186,7 @@ type quotePricer struct {
 	labourOverride *pair
 	cut            CutSettings
 	pieces         int // cuts requested so far (optimizado)
+	scratch        *scratch
 	ds             decimals
 }
 
@@ -209,7 +210,8 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	q := &quotePricer{cat: cat, plans: plans, rates: rates, profileWaste: pairOf(rates.ProfileWaste), cut: in.Cut.orDefault()}
+	q := &quotePricer{cat: cat, plans: plans, rates: rates, profileWaste: pairOf(rates.ProfileWaste),
+		cut: in.Cut.orDefault(), scratch: s}
 	if in.LabourRateM2 != nil {
 		q.labourOverride = &pair{*in.LabourRateM2, numOf(*in.LabourRateM2)}
 	}
@@ -275,13 +277,11 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 		it.Cost = q.ds.of(sums[i].total())
 	}
 	res.Materials = priceMaterialLines(q, in.Materials)
-	if err := res.computeTotals(mode, rates, in.Discount, sums, &q.ds, s); err != nil {
+	if err := q.computeTotals(res, mode, in.Discount, sums); err != nil {
 		return nil, FieldErrors{err}
 	}
 	return res, nil
 }
-
-var numTwo = numInt(2)
 
 // asFieldError keeps a FieldError as is and wraps anything else (a cut
 // settings problem, the only other error the pricer can meet).
@@ -302,7 +302,10 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 	default:
 		add("mode", "quote.mode_unknown", map[string]any{"Value": string(mode)})
 	}
-	between := func(v decimal.Decimal, lo, hi num) bool { n := numOf(v); return n.Cmp(lo) >= 0 && n.Cmp(hi) <= 0 }
+	between := func(v decimal.Decimal, lo, hi num) bool {
+		n := numOf(v)
+		return n.Cmp(lo) >= 0 && n.Cmp(hi) <= 0
+	}
 	if !between(r.Profit, numZero, numMaxProfitRate) {
 		add("rates.profit", "quote.profit_range", nil)
 	}
@@ -457,7 +460,8 @@ func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLin
 // old quotes re-price to the centavo; in the other modes IVA is computed on
 // the rounded tax base and total = base + IVA, so the printed figures add up.
 // items are the items' buckets, rounded.
-func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items []numBuckets, ds *decimals, s *scratch) *FieldError {
+func (q *quotePricer) computeTotals(r *QuoteResult, mode Mode, disc Discount, items []numBuckets) *FieldError {
+	rates, ds := q.rates, &q.ds
 	var buckets numBuckets
 	loose := numZero
 	for i := range r.Items {
@@ -512,7 +516,7 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items
 	t.Profit, t.Indirect, t.Subtotal = ds.of(util.Round(2)), ds.of(ind.Round(2)), ds.of(subtotal)
 	t.Discount, t.TaxBase, t.IVA, t.Total = ds.of(discount), ds.of(taxBase), ds.of(iva), ds.of(total)
 	t.Deposit, t.Balance = ds.of(deposit), ds.of(total.Sub(deposit))
-	t.OptionalAmount = ds.of(r.spread(rates, items, cost, subtotal, ds, s))
+	t.OptionalAmount = ds.of(q.spread(r, items, cost, subtotal))
 	return nil
 }
 
@@ -521,8 +525,9 @@ func (r *QuoteResult) computeTotals(mode Mode, rates Rates, disc Discount, items
 // rounding remainder on the costliest line, so the shares add up exactly to
 // the subtotal. Optional lines get cost × (1 + utilidad + indirectos); it
 // returns the sum of their amounts.
-func (r *QuoteResult) spread(rates Rates, items []numBuckets, totalCost, subtotal num, ds *decimals, s *scratch) num {
-	main := grow(&s.shares, len(r.Items)+len(r.Materials))[:0]
+func (q *quotePricer) spread(r *QuoteResult, items []numBuckets, totalCost, subtotal num) num {
+	rates, ds := q.rates, &q.ds
+	main := grow(&q.scratch.shares, len(r.Items)+len(r.Materials))[:0]
 	markup := numOne.Add(numOf(rates.Profit)).Add(numOf(rates.Indirect))
 	optional := numZero
 	opt := func(cost, qty num, amount, unit *decimal.Decimal) {
