@@ -387,7 +387,7 @@ func differentialCases() int {
 	case testing.Short():
 		return 500
 	}
-	return 4000
+	return 3000
 }
 
 func checkSame(t *testing.T, label string, cat Catalog, in QuoteInput) bool {
