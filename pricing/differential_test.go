@@ -192,8 +192,10 @@ var (
 		"height_m * 0.333333333", "0.5 - 2", "max(1, 2, 3, width_m)", "math.floor(height_cm) / 100", "math.sqrt(hojas)",
 		"1 / (width_m - 1)", "width_mm * width_mm * 1000",
 	}
-	// genBadFormulas fail at evaluation (drawn rarely, or no quote would price).
-	genBadFormulas    = []string{"round(width_m, 300)", "1 / 0 * 0", "sqrt(-hojas)"}
+	// genBadFormulas fail at evaluation, or (the last two) do not compile, an
+	// empty one meaning "no quantity formula"; drawn rarely, or no quote
+	// would price.
+	genBadFormulas    = []string{"round(width_m, 300)", "1 / 0 * 0", "sqrt(-hojas)", "max(7 % 3, 1)", "anchoo * 2", ""}
 	genCountFormulas  = []string{"2", "hojas", "1", "2.0000000001", "hojas * 2", "width_m > 1.5 ? 3 : 2", "-1", "0", "1.5"}
 	genLengthFormulas = []string{"width_mm - 10", "height_mm / 2 - 3", "height_mm", "width_mm / hojas - 15.5",
 		"width_mm + 5000", "-5", "height_mm * 0.5 + 0.4"}
@@ -260,6 +262,9 @@ func (g *gen) catalogue() *MemCatalog {
 		}
 		if g.r.IntN(2) == 0 {
 			p.GlassDeductWMM, p.GlassDeductHMM = g.dec(2, 1), g.dec(2, 1)
+			if g.r.IntN(10) == 0 { // more than the window: no glass left
+				p.GlassDeductWMM = g.dec(4, 1)
+			}
 		}
 		for j := range 1 + g.r.IntN(12) {
 			m := mats[g.r.IntN(len(mats))]
