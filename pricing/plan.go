@@ -35,13 +35,14 @@ type catalogPlans struct {
 	bomPriced map[bomColour][]pair
 }
 
+// bomColour is a product in a colour.
 type bomColour struct {
 	plan   *productPlan
 	colour *Colour
 }
 
 // priceKey is a material and a colour of these plans, by pointer: cheaper
-// to hash than their codes, and each pointer stands for one code.
+// to hash than their codes, and a pointer always stands for the same code.
 type priceKey struct {
 	mat    *Material
 	colour *Colour
@@ -52,16 +53,17 @@ func newCatalogPlans() *catalogPlans {
 		colours: make(map[string]*Colour), prices: make(map[priceKey]pair), bomPriced: make(map[bomColour][]pair)}
 }
 
-// lookup returns m[key], deriving and keeping it with make on a miss; make's
-// false (the catalogue has no such code) is not kept.
-func lookup[K comparable, V any](mu *sync.RWMutex, m map[K]V, key K, make func() (V, bool)) (V, bool) {
+// lookup returns m[key], deriving and keeping it on a miss; derive's false
+// (the catalogue has no such code) is not kept. Two quotes may derive the
+// same value at once; either copy is kept, and they are equal.
+func lookup[K comparable, V any](mu *sync.RWMutex, m map[K]V, key K, derive func() (V, bool)) (V, bool) {
 	mu.RLock()
 	v, ok := m[key]
 	mu.RUnlock()
 	if ok {
 		return v, true
 	}
-	if v, ok = make(); ok {
+	if v, ok = derive(); ok {
 		mu.Lock()
 		m[key] = v
 		mu.Unlock()
@@ -132,6 +134,7 @@ type plannedLine struct {
 	constant *constantLine
 }
 
+// constantLine is what a constant quantity formula comes to.
 type constantLine struct {
 	raw      float64 // the formula's value
 	clamped  bool
