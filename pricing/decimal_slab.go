@@ -55,7 +55,7 @@ func (s *decimalSlab) build(c int64, e int32) decimal.Decimal {
 	x, w := &s.ints[0], s.words[:1:1]
 	s.ints, s.words = s.ints[1:], s.words[1:]
 	w[0] = big.Word(abs64(c)) // Words are 64 bits: checked with the layout
-	x.SetBits(w)              // x uses w itself (no copy); 0 leaves it empty
+	x.SetBits(w)               // x uses w itself (no copy); 0 leaves it empty
 	if c < 0 {
 		x.Neg(x)
 	}
