@@ -61,14 +61,14 @@ func (n num) dec() decimal.Decimal {
 	return decimal.New(n.c, n.e)
 }
 
-// decimals hands out the decimals of one quote's results, made in a
-// decimalSlab. A quote repeats many values (the same quantities on several
-// lines and windows, a unit price equal to the amount, zero buckets), so
-// the last decimal made for each of a few hundred coefficient-exponent
-// pairs is handed out again: decimals are immutable, and the old pricer
-// shared them too (waste, unit prices). It lives for one PriceQuote call.
+// decimals hands out the decimals of one quote's results. Each costs two
+// allocations (a big.Int and its word), and a quote repeats many values (the
+// same quantities on several lines and windows, a unit price equal to the
+// amount, zero buckets), so the last decimal made for each of a few
+// hundred coefficient-exponent pairs is handed out again: decimals are
+// immutable, and the old pricer shared them too (waste, unit prices). It
+// lives for one PriceQuote call.
 type decimals struct {
-	slab  decimalSlab
 	slots [256]struct {
 		c  int64
 		e  int32
@@ -86,7 +86,7 @@ func (ds *decimals) of(n num) decimal.Decimal {
 	if s.ok && s.c == n.c && s.e == n.e {
 		return s.d
 	}
-	s.c, s.e, s.ok, s.d = n.c, n.e, true, ds.slab.make(n.c, n.e)
+	s.c, s.e, s.ok, s.d = n.c, n.e, true, n.dec()
 	return s.d
 }
 
