@@ -779,6 +779,18 @@ func variadic(pick func(a, b float64) float64) func(...any) (any, error) {
 	}
 }
 
+// modToCall rewrites every "%" into a call of pymod. expr's operator
+// override alone does not reach "%" inside a function's arguments
+// (max(7 % 3, 1) failed at evaluation with "invalid operation"), so the
+// formula is rewritten before expr type-checks it.
+type modToCall struct{}
+
+func (modToCall) Visit(node *ast.Node) {
+	if b, ok := (*node).(*ast.BinaryNode); ok && b.Operator == "%" {
+		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "pymod"}, Arguments: []ast.Node{b.Left, b.Right}})
+	}
+}
+
 // pyMod is Python's floored modulo (-1 % 3 == 2), as in the prototype.
 func pyMod(p ...any) (any, error) { return floorMod(argFloat(p[0]), argFloat(p[1])), nil }
 
@@ -787,6 +799,7 @@ var compileOptions = []expr.Option{
 	expr.AsFloat64(),
 	expr.DisableAllBuiltins(),
 	expr.Patch(intToFloat{}),
+	expr.Patch(modToCall{}),
 	expr.MaxNodes(4 * MaxFormulaNodes),
 	expr.Function("abs", unary(math.Abs), new(func(float64) float64)),
 	expr.Function("ceil", unary(math.Ceil), new(func(float64) float64)),
