@@ -39,21 +39,6 @@ type BackupConfig struct {
 	litestreamError string
 }
 
-// backupConfigVars are the backup variables and their defaults, for the
-// README's configuration table.
-var backupConfigVars = []configVar{
-	{"COTIZADOR_SNAPSHOT_DIR", "snapshots/ next to the database"},
-	{"COTIZADOR_SNAPSHOT_INTERVAL", "24h"},
-	{"COTIZADOR_SNAPSHOT_KEEP", "14"},
-	{"COTIZADOR_DRILL_INTERVAL", "24h"},
-	{"COTIZADOR_DRILL_MAX_WAIT", "60s"},
-	{"COTIZADOR_REPLICATION_CHECK_INTERVAL", "10s"},
-	{"COTIZADOR_REPLICATION_STALL_AFTER", "60s"},
-	{"LITESTREAM_CONFIG", "./litestream.yml"},
-	{"LITESTREAM_BIN", "litestream on PATH, else ./bin/litestream"},
-	{"LITESTREAM_METRICS_ADDR", "127.0.0.1:9090"},
-}
-
 // litestreamVars are passed on to the litestream child as the app sees
 // them, so a test's (or a wrapper's) environment reaches litestream.yml.
 var litestreamVars = []string{

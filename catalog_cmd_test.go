@@ -82,7 +82,7 @@ func TestCatalogCommands(t *testing.T) {
 			t.Fatalf("load-demo: %v\n%s", err, out)
 		}
 		v, _ := state()
-		out, err = cli("load-demo")
+		_, err = cli("load-demo")
 		if err == nil || !strings.Contains(err.Error(), "ya tiene datos") {
 			t.Errorf("second load-demo: err %v", err)
 		}

@@ -22,11 +22,10 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // table reads one CSV file with a header row, column by name.
 type table struct {
-	file  string
-	r     *csv.Reader
-	cols  map[string]int
-	rows  int
-	empty bool // the file has no header at all
+	file string
+	r    *csv.Reader
+	cols map[string]int
+	rows int
 }
 
 // openTable reads the header and checks it has exactly the given columns,

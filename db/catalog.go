@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -610,34 +609,12 @@ func (db *DB) CatalogVersion(ctx context.Context) (int64, time.Time, error) {
 	return v, t, nil
 }
 
-// DefaultWasteFactor is the company's waste factor for profiles that set none.
-func (db *DB) DefaultWasteFactor(ctx context.Context) (decimal.Decimal, error) {
-	var w string
-	err := db.Reader.QueryRowContext(ctx, `SELECT default_waste_factor FROM company WHERE id = 1`).Scan(&w)
-	if errors.Is(err, sql.ErrNoRows) {
-		return decimal.RequireFromString("1.10"), nil
-	}
-	if err != nil {
-		return decimal.Zero, err
-	}
-	return parseDec(w), nil
-}
-
 // PricingCatalog is an immutable snapshot of the active catalogue, as the
 // pricer reads it, with the version it was taken at.
 type PricingCatalog struct {
 	*pricing.MemCatalog
 	Version int64
 }
-
-// catalogCache keeps the last snapshot; live pricing reloads it only when
-// the catalogue's version moved.
-type catalogCache struct {
-	mu   sync.Mutex
-	snap *PricingCatalog
-}
-
-var caches sync.Map // *DB → *catalogCache
 
 // PricingCatalog returns the active catalogue for pricing. It costs one
 // small query when nothing changed since the last call.
@@ -646,8 +623,7 @@ func (db *DB) PricingCatalog(ctx context.Context) (*PricingCatalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	ci, _ := caches.LoadOrStore(db, &catalogCache{})
-	c := ci.(*catalogCache)
+	c := &db.memo.catalog
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap != nil && c.snap.Version == v {

@@ -99,8 +99,8 @@ func TestUpdateCompanySettings(t *testing.T) {
 	if updatedBy != "user:1" || waste != "1.15" {
 		t.Errorf("updated_by, default_waste_factor = %q, %q", updatedBy, waste)
 	}
-	if w, _ := d.DefaultWasteFactor(t.Context()); w.String() != "1.15" {
-		t.Errorf("DefaultWasteFactor = %s, want the settings' 1.15", w)
+	if w := got.Rates.ProfileWaste.String(); w != "1.15" {
+		t.Errorf("profile waste read back = %s, want the settings' 1.15", w)
 	}
 
 	t.Run("exento and no labour override", func(t *testing.T) {

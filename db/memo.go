@@ -18,6 +18,12 @@ type memo struct {
 	csrf     map[string]memoCSRF    // by token hash
 	settings *CompanySettings
 	settAt   time.Time
+	// catalog is the last pricing snapshot; live pricing reloads it only
+	// when the catalogue's version (kept by triggers) moved.
+	catalog struct {
+		mu   sync.Mutex
+		snap *PricingCatalog
+	}
 	// gen moves on every forgetSessions; a lookup that started before a
 	// revocation must not cache what it read.
 	gen uint64

@@ -100,7 +100,7 @@ func TestQuotesAPI(t *testing.T) {
 		if folio != "COT-2026-0001" || out["total"] != "4718.37" || resp.Header.Get("Location") != "/api/v1/quotes/COT-2026-0001" {
 			t.Errorf("created %v (Location %s)", out, resp.Header.Get("Location"))
 		}
-		resp, out = apiPost(t, a, token, "/api/v1/quotes", workedExample)
+		resp, _ = apiPost(t, a, token, "/api/v1/quotes", workedExample)
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("create without a customer: %d", resp.StatusCode)
 		}

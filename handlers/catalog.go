@@ -65,13 +65,12 @@ func mergePricingErrors(f *form, err error) bool {
 }
 
 var (
-	zero       = decimal.Zero
-	one        = decimal.NewFromInt(1)
-	three      = decimal.NewFromInt(3)
-	maxMoney   = decimal.NewFromInt(10_000_000)
-	maxBarM    = decimal.NewFromInt(20)
-	maxFactor  = decimal.NewFromInt(10)
-	maxPercent = decimal.NewFromInt(1000)
+	zero      = decimal.Zero
+	one       = decimal.NewFromInt(1)
+	three     = decimal.NewFromInt(3)
+	maxMoney  = decimal.NewFromInt(10_000_000)
+	maxBarM   = decimal.NewFromInt(20)
+	maxFactor = decimal.NewFromInt(10)
 )
 
 // --- Materials ---

@@ -531,11 +531,14 @@ func (s *server) preview(c *fiber.Ctx, p *db.Product, f *form) previewResult {
 		out.Errors = append(out.Errors, bomFieldError{Message: "error.internal"})
 		return out
 	}
-	rates := pricing.DefaultRates()
-	if wf, err := s.DB.DefaultWasteFactor(c.UserContext()); err == nil && !wf.IsZero() {
-		rates.ProfileWaste = wf
+	// The company's rates and cut settings, as a new quote would get them.
+	st, err := s.quoteSettings(c.UserContext())
+	if err != nil {
+		s.Logger.Error("preview: settings", "err", err)
+		out.Errors = append(out.Errors, bomFieldError{Message: "error.internal"})
+		return out
 	}
-	res, err := pricing.PriceQuote(cat, pricing.QuoteInput{Mode: pricing.Mode(mode), Rates: rates,
+	res, err := pricing.PriceQuote(cat, pricing.QuoteInput{Mode: pricing.Mode(mode), Rates: st.Rates, LabourRateM2: st.LabourRateM2, Cut: st.Cut,
 		Items: []pricing.ItemInput{{ProductCode: p.Code, ColourCode: f.Get("color"), GlassCode: f.Get("vidrio"), WidthMM: w, HeightMM: h, Quantity: qty}}})
 	if err != nil {
 		var fe pricing.FieldErrors

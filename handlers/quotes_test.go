@@ -178,13 +178,13 @@ func TestQuoteSaveAndLifecycle(t *testing.T) {
 }
 
 func TestQuoteDiscountCap(t *testing.T) {
-	a, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	a, _ := catalogAppAs(t, "vendedor@aluminios.mx")
 	// The salesperson may give up to 5 %.
 	five := "5"
 	if _, err := a.DB.UpdateUser(t.Context(), userID(t, a, "vendedor@aluminios.mx"), db.UserUpdate{MaxDiscountPct: &five}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	seller = a.Login(t, "vendedor@aluminios.mx")
+	seller := a.Login(t, "vendedor@aluminios.mx")
 	tests := []struct {
 		name   string
 		client *testutilClient
@@ -215,9 +215,8 @@ func TestQuoteVisibilityAndStaleness(t *testing.T) {
 	resp, _ := seller.PostForm(t, "/cotizaciones", quoteForm("accion", "guardar"))
 	loc := resp.Header.Get("Location")
 	admin := a.Login(t, "admin@aluminios.mx")
-	other := a.NewClient()
 	a.CreateUser(t, "sales", "otro@aluminios.mx")
-	other = a.Login(t, "otro@aluminios.mx")
+	other := a.Login(t, "otro@aluminios.mx")
 
 	if resp, _ := other.Get(t, loc); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("another salesperson opens the quote: %d, want 404", resp.StatusCode)
@@ -261,9 +260,8 @@ func TestCustomerPageListsQuotes(t *testing.T) {
 	if !strings.Contains(page, "COT-2026-0001") || !strings.Contains(page, "$3,926.67 MXN") || !strings.Contains(page, "Borrador") {
 		t.Error("the customer's page does not list the quote")
 	}
-	other := a.NewClient()
 	a.CreateUser(t, "sales", "otro@aluminios.mx")
-	other = a.Login(t, "otro@aluminios.mx")
+	other := a.Login(t, "otro@aluminios.mx")
 	if _, page := other.Get(t, fmt.Sprintf("/clientes/%d", q.CustomerID)); strings.Contains(page, "COT-2026-0001") {
 		t.Error("another salesperson sees the quote on the customer's page")
 	}
