@@ -190,9 +190,30 @@ type quotePricer struct {
 	ds             decimals
 }
 
-// PriceQuote prices a quote against the catalogue. Input problems come back
-// as FieldErrors (Spanish, one per field) and nothing is priced.
+// PriceQuote prices a quote against the catalogue, all or nothing: any
+// input problem comes back as FieldErrors (one per field) and nothing is
+// priced.
 func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
+	res, errs := priceLines(cat, in, true)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return res, nil
+}
+
+// PriceLines prices a quote in one pass, line by line: a line with a problem
+// (an out-of-range size, an unknown code, a BOM formula that fails for its
+// size) gets its FieldErrors ("items[i]…", "materials[i]…") and is left out,
+// and the rest are priced and totalled as if it were not there. Result
+// lines keep their input index in Index. A problem of the quote itself
+// (rates, mode, discount) prices nothing: the result is nil.
+func PriceLines(cat Catalog, in QuoteInput) (*QuoteResult, FieldErrors) {
+	return priceLines(cat, in, false)
+}
+
+// priceLines is PriceLines; allOrNothing stops at the first line that fails
+// while pricing, as PriceQuote has always reported exactly that one.
+func priceLines(cat Catalog, in QuoteInput, allOrNothing bool) (*QuoteResult, FieldErrors) {
 	mode := in.Mode
 	if mode == "" {
 		mode = ModeByMetre
@@ -202,12 +223,15 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 		rates.ProfileWaste = defaultProfileWaste
 	}
 	plans := plansFor(cat)
-	errs := validateQuote(cat, in, mode, rates)
+	errs := validateQuote(in, mode, rates)
+	quoteLevel := len(errs) > 0
+	matErrs, badMat := validateMaterials(cat, in.Materials)
+	errs = append(errs, matErrs...)
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
-	ctxs, itemErrs := resolveItems(cat, plans, in, s)
+	ctxs, itemErrs, badItem := resolveItems(cat, plans, in, s)
 	errs = append(errs, itemErrs...)
-	if len(errs) > 0 {
+	if quoteLevel || (allOrNothing && len(errs) > 0) {
 		return nil, errs
 	}
 	q := &quotePricer{cat: cat, plans: plans, rates: rates, profileWaste: pairOf(rates.ProfileWaste),
@@ -221,19 +245,26 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 	}
 
 	// All lines of the quote share one allocation; each item gets its part.
-	nLines := 0
+	nLines, nGood := 0, 0
 	for i := range ctxs {
-		nLines += len(ctxs[i].plan.lines) + 2
+		if !badItem[i] {
+			nLines += len(ctxs[i].plan.lines) + 2
+			nGood++
+		}
 	}
 	slab := make([]LineDetail, nLines)
-	// sums are each item's buckets as they add up, then rounded.
-	sums := grow(&s.sums, len(ctxs))
+	// sums are each priced item's buckets as they add up, then rounded.
+	sums := grow(&s.sums, nGood)
 	clear(sums)
 	var allReqs []itemReqs
-	if len(ctxs) > 0 {
-		res.Items = make([]ItemResult, len(ctxs))
+	if nGood > 0 {
+		res.Items = make([]ItemResult, nGood)
 	}
+	k := 0 // next result slot
 	for i := range ctxs {
+		if badItem[i] {
+			continue
+		}
 		ic := &ctxs[i]
 		ic.mode = mode
 		if mode == ModeOptimised && ic.in.Optional {
@@ -242,26 +273,38 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 			ic.mode = ModeByMetre
 		}
 		n := len(ic.plan.lines) + 2
-		lines, reqs, err := q.priceItem(ic, slab[:0:n], &sums[i])
-		if err != nil {
-			return nil, FieldErrors{asFieldError(err, fmt.Sprintf("items[%d]", i))}
-		}
+		lines, reqs, err := q.priceItem(ic, slab[:0:n], &sums[k])
 		slab = slab[n:]
+		if err != nil {
+			errs = append(errs, asFieldError(err, fmt.Sprintf("items[%d]", i)))
+			if allOrNothing {
+				return nil, errs
+			}
+			sums[k] = numBuckets{}
+			continue
+		}
 		// Field by field, for the reason given at next.
-		p, it := &ic.plan.product, &res.Items[i]
+		p, it := &ic.plan.product, &res.Items[k]
 		it.Index, it.ProductCode, it.ProductName, it.Lines = i, p.Code, p.Name, lines
 		it.ColourCode, it.GlassCode, it.Quantity, it.Optional = ic.in.ColourCode, ic.in.GlassCode, ic.in.Quantity, ic.in.Optional
 		it.WidthMM, it.HeightMM = ic.in.WidthMM, ic.in.HeightMM
 		it.AreaM2 = q.ds.of(ic.areaM2.Round(3))
 		it.PerimeterM = q.ds.of(ic.width.Add(ic.height).Shift(-3).Mul(numTwo).Round(3))
 		if len(reqs) > 0 {
-			allReqs = append(allReqs, itemReqs{item: i, reqs: reqs})
+			allReqs = append(allReqs, itemReqs{item: k, reqs: reqs})
 		}
+		k++
 	}
+	if k == 0 {
+		res.Items = nil
+	} else {
+		res.Items = res.Items[:k]
+	}
+	sums = sums[:k]
 	if mode == ModeOptimised {
 		groups, err := q.packAndAllocate(res.Items, allReqs)
 		if err != nil {
-			return nil, FieldErrors{asFieldError(err, "items")}
+			return nil, append(errs, asFieldError(err, "items"))
 		}
 		res.Cuts = groups
 		for _, ir := range allReqs {
@@ -276,11 +319,11 @@ func PriceQuote(cat Catalog, in QuoteInput) (*QuoteResult, error) {
 		it.Buckets = sums[i].dec(&q.ds)
 		it.Cost = q.ds.of(sums[i].total())
 	}
-	res.Materials = priceMaterialLines(q, in.Materials)
+	res.Materials = priceMaterialLines(q, in.Materials, badMat)
 	if err := q.computeTotals(res, mode, in.Discount, sums); err != nil {
-		return nil, FieldErrors{err}
+		return nil, append(errs, err)
 	}
-	return res, nil
+	return res, errs
 }
 
 // asFieldError keeps a FieldError as is and wraps anything else (a cut
@@ -294,7 +337,7 @@ func asFieldError(err error, field string) *FieldError {
 	return fe
 }
 
-func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
+func validateQuote(in QuoteInput, mode Mode, r Rates) FieldErrors {
 	var errs FieldErrors
 	add := func(field, key string, args map[string]any) { errs = append(errs, fieldErr(field, key, args)) }
 	switch mode {
@@ -339,7 +382,17 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 			add("cut", "quote.cut_settings", map[string]any{"Reason": "no pueden ser negativos"})
 		}
 	}
-	for i, m := range in.Materials {
+	return errs
+}
+
+// validateMaterials checks the material-only lines; bad[i] marks a line
+// with a problem.
+func validateMaterials(cat Catalog, lines []MaterialLineInput) (FieldErrors, []bool) {
+	var errs FieldErrors
+	bad := make([]bool, len(lines))
+	add := func(field, key string, args map[string]any) { errs = append(errs, fieldErr(field, key, args)) }
+	for i, m := range lines {
+		before := len(errs)
 		f := func(name string) string { return fmt.Sprintf("materials[%d].%s", i, name) }
 		if m.MaterialCode == "" {
 			add(f("material_code"), "quote.material_required", nil)
@@ -356,15 +409,18 @@ func validateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldErrors {
 		} else if q.Cmp(numMaxMaterialQuantity) > 0 {
 			add(f("quantity"), "quote.quantity_max", map[string]any{"Max": 1_000_000})
 		}
+		bad[i] = len(errs) > before
 	}
-	return errs
+	return errs, bad
 }
 
 // resolveItems looks up and checks everything an item refers to.
-func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput, s *scratch) ([]itemContext, FieldErrors) {
+func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput, s *scratch) ([]itemContext, FieldErrors, []bool) {
 	var errs FieldErrors
 	out := grow(&s.items, len(in.Items))
+	bad := grow(&s.bad, len(in.Items))
 	for i := range in.Items {
+		before := len(errs)
 		it := &in.Items[i]
 		add := func(field, key string, args map[string]any) {
 			errs = append(errs, fieldErr(fmt.Sprintf("items[%d].%s", i, field), key, args))
@@ -431,13 +487,17 @@ func resolveItems(cat Catalog, plans *catalogPlans, in QuoteInput, s *scratch) (
 			}
 			ic.areaM2 = ic.width.Mul(ic.height).Shift(-6)
 		}
+		bad[i] = len(errs) > before
 	}
-	return out, errs
+	return out, errs, bad
 }
 
-func priceMaterialLines(q *quotePricer, lines []MaterialLineInput) []MaterialLineResult {
+func priceMaterialLines(q *quotePricer, lines []MaterialLineInput, bad []bool) []MaterialLineResult {
 	out := make([]MaterialLineResult, 0, len(lines))
 	for i, l := range lines {
+		if bad[i] {
+			continue
+		}
 		mat, _ := q.plans.material(q.cat, l.MaterialCode) // validated
 		price := pairOf(mat.Cost)
 		if l.ColourCode != "" {
@@ -590,6 +650,7 @@ type share struct {
 // It is reused from quote to quote: allocated afresh, it was a good part of
 // the garbage each quote left for the GC.
 type scratch struct {
+	bad    []bool
 	items  []itemContext
 	sums   []numBuckets
 	shares []share
