@@ -21,34 +21,9 @@ var (
 		string(pricing.UnitCartucho), string(pricing.UnitLTS), string(pricing.UnitKG)}
 )
 
-// decimalField reads an exact decimal typed by a person: a comma is taken as
-// the decimal point only when there is no point (so "1,234.50" and "52,5"
-// both work), thousands separators are dropped, and the value must lie in
-// [min, max]. Empty is zero unless required.
+// decimalField reads a form field through validate.Decimal.
 func decimalField(f *form, field string, required bool, min, max decimal.Decimal) decimal.Decimal {
-	raw := strings.TrimSpace(f.Get(field))
-	if raw == "" {
-		if required {
-			f.Errors.Add(field, "validation.required", nil)
-		}
-		return decimal.Zero
-	}
-	s := strings.ReplaceAll(strings.TrimPrefix(raw, "$"), " ", "")
-	if strings.Contains(s, ".") {
-		s = strings.ReplaceAll(s, ",", "")
-	} else {
-		s = strings.ReplaceAll(s, ",", ".")
-	}
-	d, err := pricing.ParseDecimal(s)
-	if err != nil {
-		f.Errors.Add(field, "number.invalid", map[string]any{"Value": raw})
-		return decimal.Zero
-	}
-	if d.LessThan(min) || d.GreaterThan(max) {
-		f.Errors.Add(field, "validation.range", map[string]any{"Min": min.String(), "Max": max.String()})
-		return decimal.Zero
-	}
-	return d
+	return validate.Decimal(f.Errors, field, f.Get(field), required, min, max)
 }
 
 // mergePricingErrors copies a pricing validation error into the form, by
