@@ -590,24 +590,7 @@ func (db *DB) ExportCatalog(ctx context.Context) (*catalogio.Snapshot, error) {
 		return nil, err
 	}
 
-	rows, err = tx.QueryContext(ctx, `SELECT m.code, c.code, cp.price FROM colour_prices cp
-		JOIN materials m ON m.id = cp.material_id JOIN colours c ON c.id = cp.colour_id
-		WHERE cp.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS NULL ORDER BY m.code, c.code`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var cp pricing.ColourPrice
-		var price string
-		if err := rows.Scan(&cp.MaterialCode, &cp.ColourCode, &price); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		cp.Price = parseDec(price)
-		s.ColourPrices = append(s.ColourPrices, cp)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if s.ColourPrices, err = colourPriceList(ctx, tx, false); err != nil {
 		return nil, err
 	}
 
