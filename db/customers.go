@@ -178,13 +178,21 @@ func (db *DB) CreateCustomers(ctx context.Context, cs []*Customer, actor app.Act
 		return err
 	}
 	defer tx.Rollback()
+	if err := insertCustomers(ctx, tx, cs, db.Clock.Now(), actor); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// insertCustomers adds customers and their search terms inside tx, so a
+// quote can create its new customer in its own transaction.
+func insertCustomers(ctx context.Context, tx *sql.Tx, cs []*Customer, now time.Time, actor app.Actor) error {
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO customers (name, business_name, rfc, email, phone, address, tax_regime, postal_code, cfdi_use, notes,
 		sort_name, search_terms, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
-	now := db.Clock.Now()
 	ts := app.FormatTime(now)
 	var rows []termRow
 	for _, c := range cs {
@@ -203,10 +211,7 @@ func (db *DB) CreateCustomers(ctx context.Context, cs []*Customer, actor app.Act
 		}
 		c.ID, c.CreatedAt, c.UpdatedAt = id, now, now
 	}
-	if err := insertTerms(ctx, tx, rows); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return insertTerms(ctx, tx, rows)
 }
 
 // UpdateCustomer replaces a customer's fields and search terms.

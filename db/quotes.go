@@ -181,13 +181,18 @@ const quoteDataColumns = `customer_id, customer_name, customer_business, custome
 
 // CreateQuote saves a new quote with its lines and gives it the next folio
 // of prefix for the current year (Mexico City), inside one transaction.
-func (db *DB) CreateQuote(ctx context.Context, q *Quote, prefix string, actor app.Actor) error {
+// newCustomer, when not nil, is created in the same transaction and becomes
+// the quote's customer: a quote that fails to save leaves no customer behind.
+func (db *DB) CreateQuote(ctx context.Context, q *Quote, prefix string, newCustomer *Customer, actor app.Actor) error {
 	tx, err := db.Writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	now := db.Clock.Now()
+	if err := attachNewCustomer(ctx, tx, q, newCustomer, now, actor); err != nil {
+		return err
+	}
 	year := now.In(mexicoCity).Year()
 	var seq int
 	if err := tx.QueryRowContext(ctx, `INSERT INTO folio_counters (prefix, year, last) VALUES (?, ?, 1)
@@ -244,9 +249,23 @@ func insertItems(ctx context.Context, tx *sql.Tx, q *Quote, ts string, actor app
 	return nil
 }
 
-// UpdateQuote replaces a draft's data and lines. A quote that is not a
-// draft (or was superseded) is locked: ECONFLICT.
-func (db *DB) UpdateQuote(ctx context.Context, id int64, q *Quote, actor app.Actor) error {
+// attachNewCustomer creates newCustomer (if any) inside tx and points the
+// quote at it.
+func attachNewCustomer(ctx context.Context, tx *sql.Tx, q *Quote, newCustomer *Customer, now time.Time, actor app.Actor) error {
+	if newCustomer == nil {
+		return nil
+	}
+	if err := insertCustomers(ctx, tx, []*Customer{newCustomer}, now, actor); err != nil {
+		return err
+	}
+	q.CustomerID = newCustomer.ID
+	return nil
+}
+
+// UpdateQuote replaces a draft's data and lines (and creates newCustomer,
+// if any, in the same transaction). A quote that is not a draft (or was
+// superseded) is locked: ECONFLICT.
+func (db *DB) UpdateQuote(ctx context.Context, id int64, q *Quote, newCustomer *Customer, actor app.Actor) error {
 	tx, err := db.Writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -264,6 +283,9 @@ func (db *DB) UpdateQuote(ctx context.Context, id int64, q *Quote, actor app.Act
 		return app.Errorf(app.ECONFLICT, "quote.locked")
 	}
 	now := db.Clock.Now()
+	if err := attachNewCustomer(ctx, tx, q, newCustomer, now, actor); err != nil {
+		return err
+	}
 	ts := app.FormatTime(now)
 	sets := strings.Split(strings.ReplaceAll(quoteDataColumns, "\n", ""), ",")
 	for i := range sets {

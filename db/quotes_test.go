@@ -54,7 +54,7 @@ func TestConcurrentFolios(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			q := sampleQuote(sp)
-			errs[i] = d.CreateQuote(context.Background(), q, "COT", "test")
+			errs[i] = d.CreateQuote(context.Background(), q, "COT", nil, "test")
 			folios[i] = q.Folio
 		}(i)
 	}
@@ -77,7 +77,7 @@ func TestFolioYearAndPrefix(t *testing.T) {
 	ctx := context.Background()
 	create := func(prefix string) string {
 		q := sampleQuote(sp)
-		if err := d.CreateQuote(ctx, q, prefix, "test"); err != nil {
+		if err := d.CreateQuote(ctx, q, prefix, nil, "test"); err != nil {
 			t.Fatal(err)
 		}
 		return q.Folio
@@ -103,7 +103,7 @@ func TestQuoteRoundTripAndRevisions(t *testing.T) {
 	d, _, sp := quoteDB(t)
 	ctx := context.Background()
 	q := sampleQuote(sp)
-	if err := d.CreateQuote(ctx, q, "COT", "test"); err != nil {
+	if err := d.CreateQuote(ctx, q, "COT", nil, "test"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := d.FindQuoteByFolio(ctx, "COT-2026-0001")
@@ -118,7 +118,7 @@ func TestQuoteRoundTripAndRevisions(t *testing.T) {
 	t.Run("draft edits in place", func(t *testing.T) {
 		got.Notes = "con mosquitero"
 		got.Items = append(got.Items, &db.QuoteItem{Kind: "material", MaterialCode: "VID-TEMP-6", Quantity: decimal.RequireFromString("2.5")})
-		if err := d.UpdateQuote(ctx, got.ID, got, "test"); err != nil {
+		if err := d.UpdateQuote(ctx, got.ID, got, nil, "test"); err != nil {
 			t.Fatal(err)
 		}
 		again, _ := d.FindQuoteByID(ctx, got.ID)
@@ -133,7 +133,7 @@ func TestQuoteRoundTripAndRevisions(t *testing.T) {
 		if err := d.SetQuoteStatus(ctx, got.ID, db.StatusSent, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.UpdateQuote(ctx, got.ID, got, "test"); app.ErrorCode(err) != app.ECONFLICT {
+		if err := d.UpdateQuote(ctx, got.ID, got, nil, "test"); app.ErrorCode(err) != app.ECONFLICT {
 			t.Errorf("editing a sent quote: %v, want locked", err)
 		}
 		if err := d.SetQuoteStatus(ctx, got.ID, db.StatusAccepted, "test"); err != nil {
@@ -176,7 +176,7 @@ func TestExpiry(t *testing.T) {
 	ctx := context.Background()
 	q := sampleQuote(sp)
 	q.ValidUntil = "2026-12-11"
-	if err := d.CreateQuote(ctx, q, "COT", "test"); err != nil {
+	if err := d.CreateQuote(ctx, q, "COT", nil, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.SetQuoteStatus(ctx, q.ID, db.StatusSent, "test"); err != nil {

@@ -40,12 +40,12 @@ func TestQuoteOnPhone(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("customer_name")),
 		chromedp.SendKeys(chromedp.ID("customer_name"), "Rosa Elena Quintero"),
 		chromedp.SendKeys(chromedp.ID("customer_phone"), "33 1234 5678"),
-		choose("modo", "compatible"),
+		choose("pricing_mode", "compatible"),
 	)
 	b.Do(t, "first line: the worked example",
-		choose("item-0-product", "PROTO-COR-3"),
-		choose("item-0-colour", "NAT"),
-		choose("item-0-glass", "VID-CLARO-6"),
+		choose("item-0-product_code", "PROTO-COR-3"),
+		choose("item-0-color_code", "NAT"),
+		choose("item-0-glass_code", "VID-CLARO-6"),
 		chromedp.SendKeys(chromedp.CSS(`[name="item-0-width"]`), "150"),
 		chromedp.SendKeys(chromedp.CSS(`[name="item-0-height"]`), "120"),
 	)
@@ -55,7 +55,7 @@ func TestQuoteOnPhone(t *testing.T) {
 	b.Do(t, "second line",
 		tap(`#quote-add button`),
 		chromedp.WaitVisible(chromedp.ID("item-1")),
-		choose("item-1-product", "PROTO-FIJ-3"),
+		choose("item-1-product_code", "PROTO-FIJ-3"),
 		chromedp.SendKeys(chromedp.CSS(`[name="item-1-width"]`), "100"),
 		chromedp.SendKeys(chromedp.CSS(`[name="item-1-height"]`), "100"),
 	)

@@ -1,59 +1,91 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
 
 	"cotizador/app"
-	"cotizador/db"
 	"cotizador/pricing"
-	"cotizador/validate"
+	"cotizador/quoting"
 )
 
 // The quotes API (Bearer token): calculate without saving, create, read.
 // Money travels as strings with two decimals, rates as fractions ("0.25").
+// The body is parsed into the quoting core's Input with the core's field
+// names; validation, caps and pricing are the core's, as for the editor.
+
+// flexString is a JSON value given as a string or a number, kept as typed.
+type flexString struct {
+	set bool
+	v   string
+}
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	} else {
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		s = n.String()
+	}
+	f.set, f.v = true, s
+	return nil
+}
 
 type apiQuoteItem struct {
-	ProductCode string      `json:"product_code"`
-	WidthMM     json.Number `json:"width_mm"`
-	HeightMM    json.Number `json:"height_mm"`
-	Quantity    int         `json:"quantity"`
-	ColorCode   string      `json:"color_code"`
-	GlassCode   string      `json:"glass_code"`
-	Location    string      `json:"location"`
-	Optional    bool        `json:"optional"`
+	ProductCode string     `json:"product_code"`
+	Width       flexString `json:"width"`
+	Height      flexString `json:"height"`
+	Quantity    flexString `json:"quantity"`
+	ColorCode   string     `json:"color_code"`
+	GlassCode   string     `json:"glass_code"`
+	Location    string     `json:"location"`
+	Notes       string     `json:"notes"`
+	Optional    bool       `json:"optional"`
 }
 
 type apiMaterialItem struct {
-	MaterialCode string `json:"material_code"`
-	ColorCode    string `json:"color_code"`
-	Quantity     string `json:"quantity"`
-	Optional     bool   `json:"optional"`
+	MaterialCode string     `json:"material_code"`
+	ColorCode    string     `json:"color_code"`
+	Quantity     flexString `json:"quantity"`
+	Optional     bool       `json:"optional"`
 }
 
 type apiQuoteRequest struct {
-	PricingMode    *string           `json:"pricing_mode"`
-	ProfitRate     *string           `json:"profit_rate"`
-	IndirectRate   *string           `json:"indirect_rate"`
-	IVARate        *string           `json:"iva_rate"` // "0.16", "0.08", "0" or "exento"
-	DepositRate    *string           `json:"deposit_rate"`
-	LaborRateM2    *string           `json:"labor_rate_m2"`
-	DiscountRate   *string           `json:"discount_rate"`
-	DiscountAmount *string           `json:"discount_amount"`
-	ValidUntil     string            `json:"valid_until"`
-	Notes          string            `json:"notes"`
+	CustomerID     flexString        `json:"customer_id"`
+	Unit           flexString        `json:"unit"`
+	PricingMode    flexString        `json:"pricing_mode"`
+	ProfitRate     flexString        `json:"profit_rate"`
+	IndirectRate   flexString        `json:"indirect_rate"`
+	IVARate        flexString        `json:"iva_rate"` // "0.16", "0.08", "0" or "exento"
+	DepositRate    flexString        `json:"deposit_rate"`
+	LaborRateM2    flexString        `json:"labor_rate_m2"`
+	DiscountRate   flexString        `json:"discount_rate"`
+	DiscountAmount flexString        `json:"discount_amount"`
+	PriceDisplay   flexString        `json:"price_display"`
+	ValidUntil     flexString        `json:"valid_until"`
+	Notes          flexString        `json:"notes"`
+	Conditions     flexString        `json:"conditions"`
 	Items          []apiQuoteItem    `json:"items"`
 	MaterialItems  []apiMaterialItem `json:"material_items"`
 	Customer       *struct {
-		Name  string `json:"name"`
-		RFC   string `json:"rfc"`
-		Email string `json:"email"`
-		Phone string `json:"phone"`
+		Name    string `json:"name"`
+		RFC     string `json:"rfc"`
+		Email   string `json:"email"`
+		Phone   string `json:"phone"`
+		Address string `json:"address"`
 	} `json:"customer"`
 }
 
@@ -66,143 +98,60 @@ func apiInvalid(fields map[string]app.FieldError) error {
 	return e
 }
 
-// parseAPIQuote turns the request into a pricing input, filling omitted
-// rates with the company's defaults.
-func (s *server) parseAPIQuote(c *fiber.Ctx, st quoteSettings) (*apiQuoteRequest, pricing.QuoteInput, error) {
+// parseAPIQuote reads the JSON body into the core's input. The raw bytes are
+// checked first: invalid UTF-8 or an escaped lone surrogate is refused as a
+// form refuses bad text, instead of being decoded into U+FFFD.
+func parseAPIQuote(body []byte) (*quoting.Input, error) {
+	if !quoting.ValidBytes(body) {
+		return nil, apiInvalid(map[string]app.FieldError{quoting.FieldBody: {Message: "validation.invalid_text"}})
+	}
 	var req apiQuoteRequest
-	in := pricing.QuoteInput{Mode: st.Mode, Rates: st.Rates, LabourRateM2: st.LabourRateM2, Cut: st.Cut}
-	dec := json.NewDecoder(bytesReader(c.Body()))
-	dec.UseNumber()
-	if err := dec.Decode(&req); err != nil {
-		return nil, in, apiInvalid(map[string]app.FieldError{"body": {Message: "api.bad_json"}})
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || dec.More() {
+		return nil, apiInvalid(map[string]app.FieldError{quoting.FieldBody: {Message: "api.bad_json"}})
 	}
-	fields := map[string]app.FieldError{}
-	rate := func(field string, v *string, dst *decimal.Decimal, max decimal.Decimal) {
-		if v == nil {
-			return
-		}
-		d, err := decimal.NewFromString(*v)
-		if err != nil || d.IsNegative() || d.GreaterThan(max) {
-			fields[field] = app.FieldError{Message: "api.bad_rate", Args: map[string]any{"Value": *v}}
-			return
-		}
-		*dst = d
+	if len(req.Items) > quoting.MaxLines || len(req.MaterialItems) > quoting.MaxLines {
+		return nil, apiInvalid(map[string]app.FieldError{quoting.FieldItems: {Message: "api.too_many_lines", Args: map[string]any{"Max": quoting.MaxLines}}})
 	}
-	if req.PricingMode != nil {
-		if !validChoice(*req.PricingMode, pricingModes) {
-			fields["pricing_mode"] = app.FieldError{Message: "quote.mode_unknown", Args: map[string]any{"Value": *req.PricingMode}}
-		}
-		in.Mode = pricing.Mode(*req.PricingMode)
-	}
-	rate("profit_rate", req.ProfitRate, &in.Rates.Profit, decimal.NewFromInt(10))
-	rate("indirect_rate", req.IndirectRate, &in.Rates.Indirect, decimal.NewFromInt(10))
-	rate("deposit_rate", req.DepositRate, &in.Rates.Deposit, one)
-	if req.IVARate != nil {
-		if *req.IVARate == "exento" {
-			in.Rates.IVA, in.Rates.IVAExempt = zero, true
-		} else {
-			in.Rates.IVAExempt = false
-			rate("iva_rate", req.IVARate, &in.Rates.IVA, one)
+	in := &quoting.Input{Fields: map[string]string{}}
+	for name, f := range map[string]flexString{quoting.FieldCustomerID: req.CustomerID, quoting.FieldUnit: req.Unit,
+		quoting.FieldMode: req.PricingMode, quoting.FieldProfitRate: req.ProfitRate, quoting.FieldIndirectRate: req.IndirectRate,
+		quoting.FieldIVARate: req.IVARate, quoting.FieldDepositRate: req.DepositRate, quoting.FieldLabourRate: req.LaborRateM2,
+		quoting.FieldDiscountRate: req.DiscountRate, quoting.FieldDiscountAmount: req.DiscountAmount, quoting.FieldPriceDisplay: req.PriceDisplay,
+		quoting.FieldValidUntil: req.ValidUntil, quoting.FieldNotes: req.Notes, quoting.FieldConditions: req.Conditions} {
+		if f.set {
+			in.Fields[name] = f.v
 		}
 	}
-	if req.LaborRateM2 != nil {
-		var l decimal.Decimal
-		rate("labor_rate_m2", req.LaborRateM2, &l, maxMoney)
-		in.LabourRateM2 = &l
-	}
-	rate("discount_rate", req.DiscountRate, &in.Discount.Rate, one)
-	rate("discount_amount", req.DiscountAmount, &in.Discount.Amount, maxMoney)
-	if u := currentUser(c); u != nil && u.Role == "sales" && !in.Discount.Rate.IsZero() {
-		if limit, _ := decimal.NewFromString(u.MaxDiscountPct); in.Discount.Rate.Mul(hundred).GreaterThan(limit) {
-			fields["discount_rate"] = app.FieldError{Message: "quote.discount_cap", Args: map[string]any{"Max": limit.String()}}
-		}
-	}
-	if len(req.Items)+len(req.MaterialItems) == 0 {
-		fields["items"] = app.FieldError{Message: "quote.no_lines"}
-	}
-	if len(req.Items) > maxLines || len(req.MaterialItems) > maxLines {
-		fields["items"] = app.FieldError{Message: "api.too_many_lines", Args: map[string]any{"Max": maxLines}}
+	if cu := req.Customer; cu != nil {
+		in.Fields[quoting.FieldCustomerName], in.Fields[quoting.FieldCustomerRFC] = cu.Name, cu.RFC
+		in.Fields[quoting.FieldCustomerEmail], in.Fields[quoting.FieldCustomerPhone] = cu.Email, cu.Phone
+		in.Fields[quoting.FieldCustomerAddress] = cu.Address
 	}
 	for i, it := range req.Items {
-		w, errW := decimal.NewFromString(it.WidthMM.String())
-		h, errH := decimal.NewFromString(it.HeightMM.String())
-		if errW != nil {
-			fields[fmt.Sprintf("items[%d].width_mm", i)] = app.FieldError{Message: "number.invalid", Args: map[string]any{"Value": it.WidthMM.String()}}
-		}
-		if errH != nil {
-			fields[fmt.Sprintf("items[%d].height_mm", i)] = app.FieldError{Message: "number.invalid", Args: map[string]any{"Value": it.HeightMM.String()}}
-		}
-		in.Items = append(in.Items, pricing.ItemInput{ProductCode: it.ProductCode, ColourCode: it.ColorCode, GlassCode: it.GlassCode,
-			WidthMM: w, HeightMM: h, Quantity: it.Quantity, Optional: it.Optional})
+		in.Items = append(in.Items, quoting.ItemInput{N: i, ProductCode: it.ProductCode, Width: it.Width.v, Height: it.Height.v,
+			Quantity: it.Quantity.v, ColorCode: it.ColorCode, GlassCode: it.GlassCode, Location: it.Location, Notes: it.Notes, Optional: it.Optional})
 	}
 	for i, m := range req.MaterialItems {
-		q, err := decimal.NewFromString(m.Quantity)
-		if err != nil {
-			fields[fmt.Sprintf("material_items[%d].quantity", i)] = app.FieldError{Message: "number.invalid", Args: map[string]any{"Value": m.Quantity}}
-		}
-		in.Materials = append(in.Materials, pricing.MaterialLineInput{MaterialCode: m.MaterialCode, ColourCode: m.ColorCode, Quantity: q, Optional: m.Optional})
+		in.Materials = append(in.Materials, quoting.MaterialInput{N: i, MaterialCode: m.MaterialCode, Quantity: m.Quantity.v,
+			ColorCode: m.ColorCode, Optional: m.Optional})
 	}
-	if len(fields) > 0 {
-		return &req, in, apiInvalid(fields)
-	}
-	return &req, in, nil
+	return in, nil
 }
 
-// priceAPI prices an API request; pricing's field errors become a 422.
-func (s *server) priceAPI(c *fiber.Ctx) (*apiQuoteRequest, *pricing.QuoteResult, *db.PricingCatalog, quoteSettings, error) {
-	st, err := s.quoteSettings(c.UserContext())
+// priceAPI prices the request through the core; any problem is a 422 with
+// every field.
+func (s *server) priceAPI(c *fiber.Ctx) (*quoting.Draft, error) {
+	in, err := parseAPIQuote(c.Body())
 	if err != nil {
-		return nil, nil, nil, st, err
+		return nil, err
 	}
-	req, in, err := s.parseAPIQuote(c, st)
+	d, err := s.quotes().Price(c.UserContext(), in, currentUser(c))
 	if err != nil {
-		return nil, nil, nil, st, err
+		return nil, err
 	}
-	cat, err := s.DB.PricingCatalog(c.UserContext())
-	if err != nil {
-		return nil, nil, nil, st, err
-	}
-	res, err := pricing.PriceQuote(cat, in)
-	if err != nil {
-		var fe pricing.FieldErrors
-		if errors.As(err, &fe) {
-			fields := map[string]app.FieldError{}
-			for _, e := range fe {
-				name := e.Field
-				if idx, field, kind := itemField(e.Field); kind == "materials" {
-					name = fmt.Sprintf("material_items[%d].%s", idx, apiFieldName(field))
-				} else if kind == "items" {
-					name = fmt.Sprintf("items[%d].%s", idx, apiFieldName(field))
-				}
-				if _, dup := fields[name]; !dup {
-					fields[name] = app.FieldError{Message: e.Key, Args: e.Args}
-				}
-			}
-			return nil, nil, nil, st, apiInvalid(fields)
-		}
-		return nil, nil, nil, st, err
-	}
-	return req, res, cat, st, nil
-}
-
-func apiFieldName(editorField string) string {
-	switch editorField {
-	case "width":
-		return "width_mm"
-	case "height":
-		return "height_mm"
-	case "qty":
-		return "quantity"
-	case "product":
-		return "product_code"
-	case "colour":
-		return "color_code"
-	case "glass":
-		return "glass_code"
-	case "code":
-		return "material_code"
-	}
-	return editorField
+	return d, d.Err()
 }
 
 func apiTotals(t pricing.Totals) fiber.Map {
@@ -228,65 +177,32 @@ func apiQuoteResult(res *pricing.QuoteResult) fiber.Map {
 }
 
 func (s *server) apiQuoteCalculate(c *fiber.Ctx) error {
-	_, res, _, _, err := s.priceAPI(c)
+	d, err := s.priceAPI(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(apiQuoteResult(res))
+	return c.JSON(apiQuoteResult(d.Result))
 }
 
 func (s *server) apiQuoteCreate(c *fiber.Ctx) error {
-	req, res, cat, st, err := s.priceAPI(c)
+	d, err := s.priceAPI(c)
 	if err != nil {
 		return err
 	}
-	if req.Customer == nil {
-		return apiInvalid(map[string]app.FieldError{"customer.name": {Message: "validation.required"}})
-	}
-	errs := validate.Errors{}
-	cu := &db.Customer{
-		Name:  validate.Text(errs, "customer.name", req.Customer.Name, true, 200),
-		RFC:   validate.RFC(errs, "customer.rfc", req.Customer.RFC, false),
-		Email: validate.Email(errs, "customer.email", req.Customer.Email, false),
-		Phone: validate.Phone(errs, "customer.phone", req.Customer.Phone, false),
-	}
-	validUntil := req.ValidUntil
-	if validUntil == "" {
-		validUntil = addDays(s.today(), st.ValidityDays)
-	} else if _, err := parseDay(validUntil); err != nil {
-		errs.Add("valid_until", "quote.validity_date", nil)
-	}
-	notes := validate.Multiline(errs, "notes", req.Notes, false, 4000)
-	if len(errs) > 0 {
-		return apiInvalid(errs)
-	}
-	ctx := c.UserContext()
-	if err := s.DB.CreateCustomer(ctx, cu, actor(c)); err != nil {
+	q, err := s.quotes().Save(c.UserContext(), d, currentUser(c), nil, actor(c))
+	if err != nil {
 		return err
 	}
-	q := pricedQuote(res, cat, cu, currentUser(c).ID, st, s.Clock.Now(), func(i int) (string, string) { return req.Items[i].Location, "" })
-	q.ValidUntil, q.Notes = validUntil, notes
-	if err := s.DB.CreateQuote(ctx, q, st.Prefix, actor(c)); err != nil {
-		return err
-	}
-	out := apiQuoteResult(res)
+	out := apiQuoteResult(d.Result)
 	out["folio"], out["status"], out["valid_until"] = q.DisplayFolio(), q.Status, q.ValidUntil
 	c.Location("/api/v1/quotes/" + q.DisplayFolio())
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 func (s *server) apiQuoteGet(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	st, err := s.quoteSettings(ctx)
+	q, _, err := s.quotes().FindByFolio(c.UserContext(), c.Params("folio"), currentUser(c))
 	if err != nil {
 		return err
-	}
-	q, err := s.DB.FindQuoteByFolio(ctx, c.Params("folio"))
-	if err != nil {
-		return err
-	}
-	if !s.mayReadQuote(c, q, st) {
-		return app.Errorf(app.ENOTFOUND, "quote.not_found")
 	}
 	items, mats := []fiber.Map{}, []fiber.Map{}
 	for _, it := range q.Items {
@@ -294,7 +210,7 @@ func (s *server) apiQuoteGet(c *fiber.Ctx) error {
 			mats = append(mats, fiber.Map{"material_code": it.MaterialCode, "quantity": it.Quantity.String(), "amount": money(it.Amount), "optional": it.Optional})
 			continue
 		}
-		items = append(items, fiber.Map{"product_code": it.ProductCode, "width_mm": it.WidthMM.String(), "height_mm": it.HeightMM.String(),
+		items = append(items, fiber.Map{"product_code": it.ProductCode, "width_mm": it.WidthMM.String(), "height_mm": it.HeightMM.String(), "notes": it.Notes,
 			"quantity": it.Quantity.IntPart(), "color_code": it.ColourCode, "glass_code": it.GlassCode, "location": it.Location, "optional": it.Optional,
 			"profiles": money(it.Buckets.Profiles), "glass": money(it.Buckets.Glass), "hardware": money(it.Buckets.Hardware),
 			"consumables": money(it.Buckets.Consumables), "labor": money(it.Buckets.Labour), "subtotal": money(it.Cost),

@@ -21,8 +21,8 @@ func apiPost(t *testing.T, a *testutilApp, token, path, body string) (*http.Resp
 }
 
 const workedExample = `{"pricing_mode":"compatible","profit_rate":"0.25","indirect_rate":"0.15","iva_rate":"0.16",
-"deposit_rate":"0.50","labor_rate_m2":null,"items":[{"product_code":"PROTO-COR-3","width_mm":1500,
-"height_mm":1200,"quantity":1,"color_code":"NAT","glass_code":"VID-CLARO-6"}],
+"deposit_rate":"0.50","labor_rate_m2":null,"items":[{"product_code":"PROTO-COR-3","width":1500,
+"height":1200,"quantity":1,"color_code":"NAT","glass_code":"VID-CLARO-6"}],
 "material_items":[{"material_code":"VID-TEMP-6","quantity":"2.5"}]}`
 
 func TestQuotesAPI(t *testing.T) {
@@ -54,7 +54,7 @@ func TestQuotesAPI(t *testing.T) {
 		}
 	})
 	t.Run("calculate without rates uses the company defaults", func(t *testing.T) {
-		resp, out := apiPost(t, a, token, "/api/v1/quotes/calculate", `{"items":[{"product_code":"PROTO-FIJ-3","width_mm":1000,"height_mm":1000,"quantity":1}]}`)
+		resp, out := apiPost(t, a, token, "/api/v1/quotes/calculate", `{"items":[{"product_code":"PROTO-FIJ-3","width":1000,"height":1000,"quantity":1}]}`)
 		if resp.StatusCode != 200 || out["pricing_mode"] != "por_metro" {
 			t.Errorf("status %d, %v", resp.StatusCode, out)
 		}
@@ -66,12 +66,12 @@ func TestQuotesAPI(t *testing.T) {
 		msg   string
 	}{
 		{"bad json", `{"items":`, "body", "no es JSON válido"},
-		{"out of range", `{"items":[{"product_code":"PROTO-COR-3","width_mm":350,"height_mm":1200,"quantity":1}]}`, "items[0].width_mm", "El ancho debe estar entre 800 y 3000 mm"},
-		{"unknown product", `{"items":[{"product_code":"NO-EXISTE","width_mm":1000,"height_mm":1000,"quantity":1}]}`, "items[0].product_code", "no existe en el catálogo"},
-		{"bad rate", `{"profit_rate":"veinte","items":[{"product_code":"PROTO-FIJ-3","width_mm":1000,"height_mm":1000,"quantity":1}]}`, "profit_rate", "no es una tasa válida"},
-		{"zero quantity", `{"items":[{"product_code":"PROTO-FIJ-3","width_mm":1000,"height_mm":1000,"quantity":0}]}`, "items[0].quantity", "al menos 1"},
+		{"out of range", `{"items":[{"product_code":"PROTO-COR-3","width":350,"height":1200,"quantity":1}]}`, "items[0].width", "El ancho debe estar entre 800 y 3000 mm"},
+		{"unknown product", `{"items":[{"product_code":"NO-EXISTE","width":1000,"height":1000,"quantity":1}]}`, "items[0].product_code", "no existe en el catálogo"},
+		{"bad rate", `{"profit_rate":"veinte","items":[{"product_code":"PROTO-FIJ-3","width":1000,"height":1000,"quantity":1}]}`, "profit_rate", "no es un número válido"},
+		{"zero quantity", `{"items":[{"product_code":"PROTO-FIJ-3","width":1000,"height":1000,"quantity":0}]}`, "items[0].quantity", "entre 1 y 10000"},
 		{"no lines", `{}`, "items", "Agrega al menos una partida"},
-		{"discount over the salesperson's cap", `{"discount_rate":"0.5","items":[{"product_code":"PROTO-FIJ-3","width_mm":1000,"height_mm":1000,"quantity":1}]}`, "discount_rate", "Tu descuento máximo es 0 %"},
+		{"discount over the salesperson's cap", `{"discount_rate":"0.5","items":[{"product_code":"PROTO-FIJ-3","width":1000,"height":1000,"quantity":1}]}`, "discount_rate", "Tu descuento máximo es 0 %"},
 	}
 	for _, tt := range errorCases {
 		t.Run("422 "+tt.name, func(t *testing.T) {

@@ -7,61 +7,35 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/shopspring/decimal"
 
 	"cotizador/app"
 	"cotizador/auth"
 	"cotizador/db"
 	"cotizador/pricing"
+	"cotizador/quoting"
 	"cotizador/validate"
 )
 
 // quoteWriters may create and edit quotes; viewers only read them.
 var quoteWriters = access{roles: []auth.Role{auth.RoleOwner, auth.RoleAdmin, auth.RoleSales}}
 
-// quoteSettings reads the company's defaults for quotes (Configuración).
-func (s *server) quoteSettings(ctx context.Context) (quoteSettings, error) {
-	cs, err := s.DB.CompanySettings(ctx)
-	if err != nil {
-		return quoteSettings{}, err
-	}
-	st := quoteSettings{Prefix: cs.FolioPrefix, ValidityDays: cs.ValidityDays, Mode: cs.PricingMode, Rates: cs.Rates,
-		LabourRateM2: cs.LabourRateM2, Cut: cs.Cut, Conditions: cs.Conditions, SalesSeeAll: cs.SalesSeeAllQuotes}
-	if st.Prefix == "" {
-		st.Prefix = "COT"
-	}
-	if st.Mode == "" {
-		st.Mode = pricing.ModeByMetre
-	}
-	return st, nil
-}
+// quoteSettings are the company's defaults for quotes.
+type quoteSettings = quoting.Settings
 
-// mayReadQuote: a salesperson sees their own quotes unless the company
-// lets them see all; everyone else sees every quote.
-func (s *server) mayReadQuote(c *fiber.Ctx, q *db.Quote, st quoteSettings) bool {
-	u := currentUser(c)
-	return u.Role != auth.RoleSales || st.SalesSeeAll || q.SalespersonID == u.ID
+// quotes is the quoting core, the one home of quote rules.
+func (s *server) quotes() *quoting.Service { return &quoting.Service{DB: s.DB, Clock: s.Clock} }
+
+func (s *server) quoteSettings(ctx context.Context) (quoteSettings, error) {
+	return s.quotes().Settings(ctx)
 }
 
 // loadQuote loads the quote of the URL, as a 404 when the user may not see it.
 func (s *server) loadQuote(c *fiber.Ctx) (*db.Quote, quoteSettings, error) {
-	ctx := c.UserContext()
-	st, err := s.quoteSettings(ctx)
-	if err != nil {
-		return nil, st, err
-	}
 	id, err := paramID(c)
 	if err != nil {
-		return nil, st, err
+		return nil, quoteSettings{}, err
 	}
-	q, err := s.DB.FindQuoteByID(ctx, id)
-	if err != nil {
-		return nil, st, err
-	}
-	if !s.mayReadQuote(c, q, st) {
-		return nil, st, app.Errorf(app.ENOTFOUND, "quote.not_found")
-	}
-	return q, st, nil
+	return s.quotes().Find(c.UserContext(), id, currentUser(c))
 }
 
 func (s *server) today() string { return db.Today(s.Clock.Now()) }
@@ -83,10 +57,10 @@ func (s *server) quotesPage(c *fiber.Ctx) error {
 	if !validChoice(f.Status, db.QuoteStatuses) {
 		f.Status = ""
 	}
-	if _, err := parseDay(f.From); err != nil {
+	if !isDay(f.From) {
 		f.From = ""
 	}
-	if _, err := parseDay(f.To); err != nil {
+	if !isDay(f.To) {
 		f.To = ""
 	}
 	f.SalespersonID, _ = strconv.ParseInt(c.Query("vendedor"), 10, 64)
@@ -140,8 +114,8 @@ func listQuery(c *fiber.Ctx, drop string) string {
 
 // --- Editor ---
 
-// editorData is what the quote editor needs besides the form.
-func (s *server) editorData(c *fiber.Ctx, qf *quoteForm, q *db.Quote) (fiber.Map, error) {
+// editorData is what the quote editor needs besides the draft.
+func (s *server) editorData(c *fiber.Ctx, v *quoteView, q *db.Quote) (fiber.Map, error) {
 	ctx := c.UserContext()
 	products, err := s.DB.FindProducts(ctx, db.ProductFilter{ActiveOnly: true})
 	if err != nil {
@@ -165,13 +139,14 @@ func (s *server) editorData(c *fiber.Ctx, qf *quoteForm, q *db.Quote) (fiber.Map
 	if q != nil {
 		action = "/cotizaciones/" + strconv.FormatInt(q.ID, 10)
 	}
-	return fiber.Map{"Q": qf, "Quote": q, "Products": products, "Colours": colours, "Glasses": glasses, "Materials": materials,
+	return fiber.Map{"Q": v, "Quote": q, "Products": products, "Colours": colours, "Glasses": glasses, "Materials": materials,
 		"Modes": pricingModes, "Action": action}, nil
 }
 
-func (s *server) renderEditor(c *fiber.Ctx, status int, qf *quoteForm, q *db.Quote) error {
-	qf.withSpareLine()
-	data, err := s.editorData(c, qf, q)
+func (s *server) renderEditor(c *fiber.Ctx, status int, d *quoting.Draft, next int, q *db.Quote) error {
+	v := &quoteView{Draft: d, NextN: next}
+	v.withSpareLine()
+	data, err := s.editorData(c, v, q)
 	if err != nil {
 		return err
 	}
@@ -188,29 +163,18 @@ func (s *server) quoteNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	qf := newQuoteForm(st, s.today())
+	in := quoting.NewInput(st, s.today())
 	if id, err := strconv.ParseInt(c.Query("cliente"), 10, 64); err == nil {
 		if cu, err := s.DB.FindCustomerByID(ctx, id); err == nil {
-			qf.Values["customer_id"] = strconv.FormatInt(cu.ID, 10)
-			qf.Values["customer_name"], qf.Values["customer_phone"], qf.Values["customer_email"] = cu.Name, cu.Phone, cu.Email
-			qf.Values["customer_rfc"], qf.Values["customer_address"] = cu.RFC, cu.Address
+			v := in.Fields
+			v[quoting.FieldCustomerID] = strconv.FormatInt(cu.ID, 10)
+			v[quoting.FieldCustomerName], v[quoting.FieldCustomerPhone], v[quoting.FieldCustomerEmail] = cu.Name, cu.Phone, cu.Email
+			v[quoting.FieldCustomerRFC], v[quoting.FieldCustomerAddress] = cu.RFC, cu.Address
 		}
 	}
-	return s.renderEditor(c, fiber.StatusOK, qf, nil)
-}
-
-// priceForm prices an editor against the current catalogue.
-func (s *server) priceForm(c *fiber.Ctx, qf *quoteForm) (*db.PricingCatalog, quoteSettings, error) {
-	ctx := c.UserContext()
-	st, err := s.quoteSettings(ctx)
-	if err != nil {
-		return nil, st, err
-	}
-	cat, err := s.DB.PricingCatalog(ctx)
-	if err != nil {
-		return nil, st, err
-	}
-	return cat, st, s.price(cat, qf, currentUser(c), st)
+	// A new quote is not priced until it has a line: no problems to show yet.
+	d := &quoting.Draft{Input: in, Errors: validate.Errors{}, Settings: st}
+	return s.renderEditor(c, fiber.StatusOK, d, 0, nil)
 }
 
 func (s *server) quoteCreate(c *fiber.Ctx) error { return s.submitEditor(c, nil) }
@@ -219,119 +183,23 @@ func (s *server) quoteCreate(c *fiber.Ctx) error { return s.submitEditor(c, nil)
 // a draft: "calcular" re-renders it priced (the page without JavaScript),
 // "guardar" saves it when every field and line is valid.
 func (s *server) submitEditor(c *fiber.Ctx, existing *db.Quote) error {
-	qf := parseQuoteForm(c)
-	cat, st, err := s.priceForm(c, qf)
+	in, next := parseQuoteForm(c)
+	u := currentUser(c)
+	d, err := s.quotes().Price(c.UserContext(), in, u)
 	if err != nil {
 		return err
 	}
-	save := c.FormValue("accion") == "guardar"
-	if !save || !qf.valid() {
-		status := fiber.StatusOK
-		if save {
-			status = fiber.StatusUnprocessableEntity
-		}
-		return s.renderEditor(c, status, qf, existing)
+	if c.FormValue("accion") != "guardar" {
+		return s.renderEditor(c, fiber.StatusOK, d, next, existing)
 	}
-	q, err := s.quoteFromForm(c, qf, cat, st)
-	if err != nil {
-		if qf.mergeAppError(err) {
-			return s.renderEditor(c, fiber.StatusUnprocessableEntity, qf, existing)
-		}
-		return err
-	}
-	if existing == nil {
-		err = s.DB.CreateQuote(c.UserContext(), q, st.Prefix, actor(c))
-	} else {
-		// The quote keeps its salesperson when someone else edits it.
-		q.SalespersonID = existing.SalespersonID
-		err = s.DB.UpdateQuote(c.UserContext(), existing.ID, q, actor(c))
-	}
-	if err != nil {
+	q, err := s.quotes().Save(c.UserContext(), d, u, existing, actor(c))
+	if app.ErrorCode(err) == app.EINVALID {
+		return s.renderEditor(c, fiber.StatusUnprocessableEntity, d, next, existing)
+	} else if err != nil {
 		return err
 	}
 	s.setFlash(c, "success", "quote.saved")
 	return redirect(c, "/cotizaciones/"+strconv.FormatInt(q.ID, 10))
-}
-
-// valid reports whether the editor can be saved: no field or line errors
-// and a priced result with at least one line.
-func (qf *quoteForm) valid() bool {
-	if len(qf.Errors) > 0 || qf.Excluded > 0 || qf.Result == nil {
-		return false
-	}
-	if len(qf.Lines)+len(qf.Mats) == 0 {
-		qf.Errors.Add("lines", "quote.no_lines", nil)
-		return false
-	}
-	return true
-}
-
-// quoteFromForm builds the quote to save from a priced editor, resolving the
-// customer: the one picked, or a new customer from the typed data.
-func (s *server) quoteFromForm(c *fiber.Ctx, qf *quoteForm, cat *db.PricingCatalog, st quoteSettings) (*db.Quote, error) {
-	f := qf.form
-	cust, err := s.resolveCustomer(c, f)
-	if err != nil {
-		return nil, err
-	}
-	q := pricedQuote(qf.Result, cat, cust, currentUser(c).ID, st, s.Clock.Now(), func(i int) (string, string) {
-		return qf.Lines[i].Location, qf.Lines[i].Notes
-	})
-	q.PriceDisplay, q.DimensionUnit, q.ValidUntil = f.Get("mostrar"), f.Get("unidad"), f.Get("vigencia")
-	q.Notes, q.Conditions = strings.TrimSpace(f.Get("notas")), strings.TrimSpace(f.Get("condiciones"))
-	return q, nil
-}
-
-// pricedQuote is the quote to save for a pricing result: the customer's
-// snapshot, the rates and figures as priced, each line with its breakdown.
-// lineText gives a window line's location and notes.
-func pricedQuote(r *pricing.QuoteResult, cat *db.PricingCatalog, cust *db.Customer, salesperson int64, st quoteSettings, now time.Time,
-	lineText func(i int) (location, notes string)) *db.Quote {
-	q := &db.Quote{
-		CustomerID:    cust.ID,
-		Customer:      db.CustomerSnapshot{Name: cust.Name, BusinessName: cust.BusinessName, RFC: cust.RFC, Email: cust.Email, Phone: cust.Phone, Address: cust.Address},
-		SalespersonID: salesperson,
-		Mode:          r.Mode, Rates: r.Rates, LabourRateM2: r.LabourRateM2, Discount: r.Discount,
-		PriceDisplay: "mas_iva", DimensionUnit: "mm", Cut: st.Cut, Conditions: st.Conditions,
-		CatalogVersion: cat.Version, PricedAt: now, Totals: r.Totals,
-	}
-	for i, it := range r.Items {
-		p, _ := cat.Product(it.ProductCode)
-		location, notes := lineText(i)
-		q.Items = append(q.Items, &db.QuoteItem{Kind: "producto", ProductCode: it.ProductCode, ProductName: it.ProductName,
-			ProductType: string(p.Type), Hojas: p.Hojas, ColourCode: it.ColourCode, GlassCode: it.GlassCode,
-			WidthMM: it.WidthMM, HeightMM: it.HeightMM, Quantity: decimal.NewFromInt(int64(it.Quantity)), Location: location, Notes: notes,
-			Optional: it.Optional, Buckets: it.Buckets, Cost: it.Cost, Amount: it.Amount, UnitPrice: it.UnitPrice, Breakdown: it.Lines})
-	}
-	for _, m := range r.Materials {
-		q.Items = append(q.Items, &db.QuoteItem{Kind: "material", MaterialCode: m.MaterialCode, MaterialName: m.MaterialName,
-			ColourCode: m.ColourCode, Quantity: m.Quantity, Optional: m.Optional, Cost: m.Cost, Amount: m.Amount, UnitPrice: m.UnitPrice})
-	}
-	return q
-}
-
-// resolveCustomer returns the customer picked in the editor, or creates one
-// from the name, phone, e-mail, RFC and address typed there.
-func (s *server) resolveCustomer(c *fiber.Ctx, f *form) (*db.Customer, error) {
-	ctx := c.UserContext()
-	if id, err := strconv.ParseInt(f.Get("customer_id"), 10, 64); err == nil && id > 0 {
-		return s.DB.FindCustomerByID(ctx, id)
-	}
-	errs := validate.Errors{}
-	cu := &db.Customer{
-		Name:    validate.Text(errs, "customer_name", f.Get("customer_name"), true, 200),
-		Phone:   validate.Phone(errs, "customer_phone", f.Get("customer_phone"), false),
-		Email:   validate.Email(errs, "customer_email", f.Get("customer_email"), false),
-		RFC:     validate.RFC(errs, "customer_rfc", f.Get("customer_rfc"), false),
-		Address: validate.Multiline(errs, "customer_address", f.Get("customer_address"), false, 500),
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.DB.CreateCustomer(ctx, cu, actor(c)); err != nil {
-		return nil, err
-	}
-	return cu, nil
 }
 
 // --- Live recalculation ---
@@ -341,28 +209,31 @@ func (s *server) resolveCustomer(c *fiber.Ctx, f *form) (*db.Customer, error) {
 // band; "all" (a rate changed) answers the totals plus every line. A line
 // with an error answers only its message and leaves the totals as they were.
 func (s *server) quoteCalc(c *fiber.Ctx) error {
-	qf := parseQuoteForm(c)
-	if _, _, err := s.priceForm(c, qf); err != nil {
+	in, _ := parseQuoteForm(c)
+	d, err := s.quotes().Price(c.UserContext(), in, currentUser(c))
+	if err != nil {
 		return err
 	}
+	v := &quoteView{Draft: d}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	which := c.FormValue("linea")
+	all := fiber.Map{"Q": v, "All": true}
 	if which == "all" || which == "" {
-		return s.renderPartial(c, fiber.StatusOK, "quote_recalc", fiber.Map{"Q": qf, "All": true})
+		return s.renderPartial(c, fiber.StatusOK, "quote_recalc", all)
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(which, "mat-"))
 	if err != nil {
 		return app.Errorf(app.EINVALID, "error.bad_request.body")
 	}
-	data := fiber.Map{"Q": qf}
+	data := fiber.Map{"Q": v}
 	if strings.HasPrefix(which, "mat-") {
-		for _, m := range qf.Mats {
+		for _, m := range d.Mats {
 			if m.N == n {
 				data["Mat"] = m
 			}
 		}
 	} else {
-		for _, l := range qf.Lines {
+		for _, l := range d.Lines {
 			if l.N == n {
 				data["Line"] = l
 			}
@@ -370,10 +241,10 @@ func (s *server) quoteCalc(c *fiber.Ctx) error {
 	}
 	if data["Line"] == nil && data["Mat"] == nil {
 		// The line was just removed: everything else may have changed.
-		return s.renderPartial(c, fiber.StatusOK, "quote_recalc", fiber.Map{"Q": qf, "All": true})
+		return s.renderPartial(c, fiber.StatusOK, "quote_recalc", all)
 	}
 	if c.FormValue("detalle") != "" {
-		l, _ := data["Line"].(*lineForm)
+		l, _ := data["Line"].(*quoting.Line)
 		if l == nil || l.Result == nil {
 			return s.renderPartial(c, fiber.StatusOK, "quote_recalc", data)
 		}
@@ -388,20 +259,19 @@ func (s *server) quoteLineRow(c *fiber.Ctx) error {
 	if n < 0 || n > 999 {
 		return app.Errorf(app.EINVALID, "error.bad_request.body")
 	}
-	qf := &quoteForm{form: &form{Values: map[string]string{"unidad": c.Query("unidad", "cm")}, Errors: validate.Errors{}}}
-	data, err := s.editorData(c, qf, nil)
+	v := &quoteView{Draft: &quoting.Draft{Input: &quoting.Input{Fields: map[string]string{}}, Errors: validate.Errors{}}}
+	data, err := s.editorData(c, v, nil)
 	if err != nil {
 		return err
 	}
-	if c.Query("tipo") == "material" {
-		data["Mat"] = &matForm{N: n, Qty: "1", Errors: map[string]*fieldMsg{}}
-		data["NextN"] = n + 1
-		return s.renderPartial(c, fiber.StatusOK, "quote_mat", data)
-	}
-	data["Line"] = &lineForm{N: n, Qty: "1", Errors: map[string]*fieldMsg{}}
-	data["Unit"] = validChoiceOr(c.Query("unidad"), []string{"cm", "mm"}, "cm")
 	// The add buttons move on to the next free line number.
 	data["NextN"] = n + 1
+	if c.Query("tipo") == "material" {
+		data["Mat"] = &quoting.MatLine{MaterialInput: quoting.MaterialInput{N: n, Quantity: "1"}, Errors: validate.Errors{}}
+		return s.renderPartial(c, fiber.StatusOK, "quote_mat", data)
+	}
+	data["Line"] = &quoting.Line{ItemInput: quoting.ItemInput{N: n, Quantity: "1"}, Errors: validate.Errors{}}
+	data["Unit"] = validChoiceOr(c.Query("unit"), []string{quoting.UnitCM, quoting.UnitMM}, quoting.UnitCM)
 	return s.renderPartial(c, fiber.StatusOK, "quote_line", data)
 }
 
@@ -425,19 +295,12 @@ func (s *server) quotePage(c *fiber.Ctx) error {
 	status := q.EffectiveStatus(today)
 	open := status == db.StatusDraft || status == db.StatusSent
 	stale := open && q.SupersededBy == 0 && changedAt.After(q.PricedAt)
-	u := currentUser(c)
-	canWrite := quoteWriters.allowsUser(u)
-	var next []string
-	for _, to := range []string{db.StatusSent, db.StatusAccepted, db.StatusRejected, db.StatusCancelled} {
-		if canWrite && q.SupersededBy == 0 && db.CanTransition(q.Status, to, q.Expired(today)) {
-			next = append(next, to)
-		}
-	}
+	canWrite := quoteWriters.allowsUser(currentUser(c))
 	return s.renderPage(c, fiber.StatusOK, "quote", "quote.view_title", fiber.Map{
 		"Quote": q, "Status": status, "Revisions": revisions, "Stale": stale,
-		"StaleDays": int(s.Clock.Now().Sub(q.PricedAt).Hours() / 24), "Next": next, "CanWrite": canWrite,
+		"StaleDays": int(s.Clock.Now().Sub(q.PricedAt).Hours() / 24), "Next": quoting.NextStatuses(q, today, canWrite), "CanWrite": canWrite,
 		"CanEdit": canWrite && q.Editable(), "CanRevise": canWrite && q.SupersededBy == 0 && q.Status != db.StatusDraft,
-		"CanReprice": canWrite && stale && q.Editable(), "PlusIVA": q.PriceDisplay != "iva_incluido", "Settings": st,
+		"CanReprice": canWrite && stale && q.Editable(), "PlusIVA": q.PriceDisplay != quoting.DisplayIVAIncluded, "Settings": st,
 	})
 }
 
@@ -449,11 +312,11 @@ func (s *server) quoteEdit(c *fiber.Ctx) error {
 	if !q.Editable() {
 		return app.Errorf(app.ECONFLICT, "quote.locked")
 	}
-	qf := quoteFormFrom(q)
-	if _, _, err := s.priceForm(c, qf); err != nil {
+	d, err := s.quotes().Price(c.UserContext(), quoting.InputOf(q), currentUser(c))
+	if err != nil {
 		return err
 	}
-	return s.renderEditor(c, fiber.StatusOK, qf, q)
+	return s.renderEditor(c, fiber.StatusOK, d, 0, q)
 }
 
 func (s *server) quoteUpdate(c *fiber.Ctx) error {
@@ -472,16 +335,16 @@ func (s *server) quoteStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	to := c.FormValue("estado")
-	if err := s.DB.SetQuoteStatus(c.UserContext(), q.ID, to, actor(c)); err != nil {
+	back := "/cotizaciones/" + strconv.FormatInt(q.ID, 10)
+	if err := s.quotes().SetStatus(c.UserContext(), q, c.FormValue("estado"), actor(c)); err != nil {
 		if app.ErrorCode(err) == app.ECONFLICT {
 			s.setFlash(c, "error", "quote.bad_transition")
-			return redirect(c, "/cotizaciones/"+strconv.FormatInt(q.ID, 10))
+			return redirect(c, back)
 		}
 		return err
 	}
 	s.setFlash(c, "success", "quote.status_changed")
-	return redirect(c, "/cotizaciones/"+strconv.FormatInt(q.ID, 10))
+	return redirect(c, back)
 }
 
 func (s *server) quoteRevise(c *fiber.Ctx) error {
@@ -489,7 +352,7 @@ func (s *server) quoteRevise(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rev, err := s.DB.CreateRevision(c.UserContext(), q.ID, addDays(s.today(), st.ValidityDays), actor(c))
+	rev, err := s.quotes().Revise(c.UserContext(), q, st, actor(c))
 	if err != nil {
 		return err
 	}
@@ -500,28 +363,18 @@ func (s *server) quoteRevise(c *fiber.Ctx) error {
 // quoteDuplicate starts a new quote (new folio, draft) with the same lines
 // and rates, repriced with today's catalogue.
 func (s *server) quoteDuplicate(c *fiber.Ctx) error {
-	q, st, err := s.loadQuote(c)
+	q, _, err := s.loadQuote(c)
 	if err != nil {
 		return err
 	}
-	qf := quoteFormFrom(q)
-	qf.Values["vigencia"] = addDays(s.today(), st.ValidityDays)
-	cat, _, err := s.priceForm(c, qf)
+	dup, d, err := s.quotes().Duplicate(c.UserContext(), q, currentUser(c), actor(c))
 	if err != nil {
 		return err
 	}
-	if !qf.valid() {
+	if dup == nil {
 		// Something in the catalogue changed so that a line no longer
 		// prices: open the editor with the messages instead of saving.
-		qf.Values["customer_id"] = ""
-		return s.renderEditor(c, fiber.StatusOK, qf, nil)
-	}
-	dup, err := s.quoteFromForm(c, qf, cat, st)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.CreateQuote(c.UserContext(), dup, st.Prefix, actor(c)); err != nil {
-		return err
+		return s.renderEditor(c, fiber.StatusOK, d, 0, nil)
 	}
 	s.setFlash(c, "success", "quote.duplicated")
 	return redirect(c, "/cotizaciones/"+strconv.FormatInt(dup.ID, 10)+"/editar")
@@ -530,27 +383,14 @@ func (s *server) quoteDuplicate(c *fiber.Ctx) error {
 // quoteReprice prices a draft again with today's catalogue, same lines and
 // rates.
 func (s *server) quoteReprice(c *fiber.Ctx) error {
-	q, st, err := s.loadQuote(c)
+	q, _, err := s.loadQuote(c)
 	if err != nil {
 		return err
 	}
-	if !q.Editable() {
-		return app.Errorf(app.ECONFLICT, "quote.locked")
-	}
-	qf := quoteFormFrom(q)
-	cat, _, err := s.priceForm(c, qf)
-	if err != nil {
-		return err
-	}
-	if !qf.valid() {
-		return s.renderEditor(c, fiber.StatusUnprocessableEntity, qf, q)
-	}
-	updated, err := s.quoteFromForm(c, qf, cat, st)
-	if err != nil {
-		return err
-	}
-	updated.SalespersonID = q.SalespersonID
-	if err := s.DB.UpdateQuote(c.UserContext(), q.ID, updated, actor(c)); err != nil {
+	d, err := s.quotes().Reprice(c.UserContext(), q, currentUser(c), actor(c))
+	if app.ErrorCode(err) == app.EINVALID || (err == nil && !d.OK()) {
+		return s.renderEditor(c, fiber.StatusUnprocessableEntity, d, 0, q)
+	} else if err != nil {
 		return err
 	}
 	s.setFlash(c, "success", "quote.repriced")
@@ -570,4 +410,10 @@ func (s *server) customerQuotes(c *fiber.Ctx, customerID int64) ([]*db.Quote, er
 	}
 	quotes, _, err := s.DB.FindQuotes(c.UserContext(), f)
 	return quotes, err
+}
+
+// isDay reports whether s is a date as <input type="date"> sends it.
+func isDay(s string) bool {
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil
 }

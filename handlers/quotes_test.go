@@ -17,10 +17,10 @@ import (
 func quoteForm(extra ...string) url.Values {
 	v := url.Values{
 		"customer_name": {"Juana Pérez"}, "customer_phone": {"55 1234 5678"},
-		"unidad": {"cm"}, "modo": {"compatible"}, "utilidad": {"25"}, "indirectos": {"15"}, "iva": {"16"}, "anticipo": {"50"},
-		"descuento_tipo": {"porcentaje"}, "mostrar": {"mas_iva"}, "vigencia": {"2026-12-11"},
-		"item-0-product": {"PROTO-COR-3"}, "item-0-width": {"150"}, "item-0-height": {"120"}, "item-0-qty": {"1"},
-		"item-0-colour": {"NAT"}, "item-0-glass": {"VID-CLARO-6"}, "item-0-location": {"Recámara 1"},
+		"unit": {"cm"}, "pricing_mode": {"compatible"}, "profit_rate": {"25"}, "indirect_rate": {"15"}, "iva_rate": {"16"}, "deposit_rate": {"50"},
+		"discount_type": {"porcentaje"}, "price_display": {"mas_iva"}, "valid_until": {"2026-12-11"},
+		"item-0-product_code": {"PROTO-COR-3"}, "item-0-width": {"150"}, "item-0-height": {"120"}, "item-0-quantity": {"1"},
+		"item-0-color_code": {"NAT"}, "item-0-glass_code": {"VID-CLARO-6"}, "item-0-location": {"Recámara 1"},
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		v.Set(extra[i], extra[i+1])
@@ -58,7 +58,7 @@ func TestQuoteLiveRecalc(t *testing.T) {
 		}
 	})
 	t.Run("other lines still price when one is wrong", func(t *testing.T) {
-		form := quoteForm("linea", "all", "item-1-product", "PROTO-FIJ-3", "item-1-width", "9999", "item-1-height", "100", "item-1-qty", "1")
+		form := quoteForm("linea", "all", "item-1-product_code", "PROTO-FIJ-3", "item-1-width", "9999", "item-1-height", "100", "item-1-quantity", "1")
 		_, body := seller.PostForm(t, "/cotizaciones/calcular", form, "HX-Request", "true")
 		for _, want := range []string{"$3,926.67 MXN", "1 partida con errores no se incluye en el total", `id="item-1-result"`, "El ancho debe estar entre"} {
 			if !strings.Contains(body, want) {
@@ -67,7 +67,7 @@ func TestQuoteLiveRecalc(t *testing.T) {
 		}
 	})
 	t.Run("a rate change reprices every line", func(t *testing.T) {
-		form := quoteForm("linea", "all", "utilidad", "30", "item-1-product", "PROTO-FIJ-3", "item-1-width", "100", "item-1-height", "100", "item-1-qty", "2")
+		form := quoteForm("linea", "all", "profit_rate", "30", "item-1-product_code", "PROTO-FIJ-3", "item-1-width", "100", "item-1-height", "100", "item-1-quantity", "2")
 		_, body := seller.PostForm(t, "/cotizaciones/calcular", form, "HX-Request", "true")
 		if strings.Count(body, `hx-swap-oob="true"`) != 3 {
 			t.Errorf("want totals and both lines out of band:\n%s", body)
@@ -126,7 +126,7 @@ func TestQuoteSaveAndLifecycle(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(body, `value="150"`) || !strings.Contains(body, "$3,926.67 MXN") {
 			t.Fatalf("editor: %d", resp.StatusCode)
 		}
-		form := quoteForm("accion", "guardar", "customer_id", fmt.Sprint(q.CustomerID), "item-0-qty", "2")
+		form := quoteForm("accion", "guardar", "customer_id", fmt.Sprint(q.CustomerID), "item-0-quantity", "2")
 		if resp, body := seller.PostForm(t, "/cotizaciones/"+id, form); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("update: %d\n%s", resp.StatusCode, body)
 		}
@@ -199,7 +199,7 @@ func TestQuoteDiscountCap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := tt.client.PostForm(t, "/cotizaciones", quoteForm("accion", "guardar", "descuento_tipo", tt.kind, "descuento", tt.value))
+			resp, body := tt.client.PostForm(t, "/cotizaciones", quoteForm("accion", "guardar", "discount_type", tt.kind, "discount", tt.value))
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
 			}
@@ -271,12 +271,12 @@ func TestCustomerPageListsQuotes(t *testing.T) {
 func TestQuoteIVAIncludedDisplay(t *testing.T) {
 	_, seller := catalogAppAs(t, "vendedor@aluminios.mx")
 	_, plus := seller.PostForm(t, "/cotizaciones/calcular", quoteForm("linea", "0"), "HX-Request", "true")
-	_, incl := seller.PostForm(t, "/cotizaciones/calcular", quoteForm("linea", "0", "mostrar", "iva_incluido"), "HX-Request", "true")
+	_, incl := seller.PostForm(t, "/cotizaciones/calcular", quoteForm("linea", "0", "price_display", "iva_incluido"), "HX-Request", "true")
 	// 3385.06 before IVA; × 1.16 = 3926.67 with it.
 	if !strings.Contains(plus, `<p class="amount">$3,385.06 MXN</p>`) || !strings.Contains(incl, `<p class="amount">$3,926.67 MXN</p>`) {
 		t.Errorf("line amounts: plus IVA %v, IVA included %v", strings.Contains(plus, "3,385.06"), strings.Contains(incl, `<p class="amount">$3,926.67 MXN</p>`))
 	}
-	resp, _ := seller.PostForm(t, "/cotizaciones", quoteForm("accion", "guardar", "mostrar", "iva_incluido"))
+	resp, _ := seller.PostForm(t, "/cotizaciones", quoteForm("accion", "guardar", "price_display", "iva_incluido"))
 	_, page := seller.Get(t, resp.Header.Get("Location"))
 	if !strings.Contains(page, `<p class="amount">$3,926.67 MXN</p>`) || !strings.Contains(page, "Precios con IVA incluido") {
 		t.Error("the saved quote does not show prices with IVA")
@@ -288,13 +288,13 @@ func TestQuoteIVAIncludedDisplay(t *testing.T) {
 func TestQuoteLinesWithoutJavaScript(t *testing.T) {
 	_, seller := catalogAppAs(t, "vendedor@aluminios.mx")
 	_, page := seller.PostForm(t, "/cotizaciones", quoteForm("accion", "calcular"))
-	if !strings.Contains(page, `name="item-1-product"`) {
+	if !strings.Contains(page, `name="item-1-product_code"`) {
 		t.Fatal("no blank line after the first one")
 	}
-	form := quoteForm("accion", "calcular", "item-1-product", "PROTO-FIJ-3", "item-1-width", "100", "item-1-height", "100", "item-1-qty", "1",
-		"item-2-product", "", "item-2-width", "", "item-2-height", "", "item-2-qty", "1")
+	form := quoteForm("accion", "calcular", "item-1-product_code", "PROTO-FIJ-3", "item-1-width", "100", "item-1-height", "100", "item-1-quantity", "1",
+		"item-2-product_code", "", "item-2-width", "", "item-2-height", "", "item-2-quantity", "1")
 	_, page = seller.PostForm(t, "/cotizaciones", form)
-	if !strings.Contains(page, `name="item-3-product"`) || strings.Contains(page, "partida con errores") || !strings.Contains(page, `id="item-1-result"`) {
+	if !strings.Contains(page, `name="item-3-product_code"`) || strings.Contains(page, "partida con errores") || !strings.Contains(page, `id="item-1-result"`) {
 		t.Error("the blank line was counted as an error or no new blank line was offered")
 	}
 	resp, _ := seller.PostForm(t, "/cotizaciones", func() url.Values { form.Set("accion", "guardar"); return form }())

@@ -21,6 +21,7 @@ import (
 	"cotizador/db"
 	"cotizador/locales"
 	"cotizador/pricing"
+	"cotizador/quoting"
 	"cotizador/sketch"
 	"cotizador/static"
 	"cotizador/validate"
@@ -102,7 +103,7 @@ func New(d Deps) (*fiber.App, error) {
 	engine.AddFunc("colourValues", colourValues)
 	engine.AddFunc("sketch", sketchSVG)
 	engine.AddFunc("list", func(xs ...string) []string { return xs })
-	engine.AddFunc("shown", shownPrice)
+	engine.AddFunc("shown", quoting.ShownPrice)
 	engine.AddFunc("date", func(t time.Time) string { return t.In(mexicoCity).Format("02/01/2006") })
 	engine.AddFunc("day", func(d string) string {
 		if t, err := time.Parse("2006-01-02", d); err == nil {
@@ -183,14 +184,4 @@ func sketchSVG(kind string, hojas int, widthMM, heightMM decimal.Decimal, label 
 		return ""
 	}
 	return svg
-}
-
-// shownPrice is a line's selling price as the quote shows it: before IVA
-// ("+ IVA"), or with IVA added when the quote says "IVA incluido" (rounded
-// to the centavo; exempt quotes add none).
-func shownPrice(amount decimal.Decimal, display string, r pricing.Rates) decimal.Decimal {
-	if display != "iva_incluido" || r.IVAExempt {
-		return amount
-	}
-	return pricing.RoundMoney(amount.Mul(decimal.NewFromInt(1).Add(r.IVA)))
 }
