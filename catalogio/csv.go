@@ -324,12 +324,14 @@ func (re *rowErrors) choice(field, value string, options ...string) string {
 	return value
 }
 
-// pricingProblems copies pricing's validation errors (Spanish already, with
-// the field path) onto the row, with the column they belong to prefixed.
+// pricingProblems copies pricing's validation errors onto the row, each on
+// the column its field path maps to. Pricing's errors carry a key and
+// arguments, not text: the error itself is the reason, and the translator
+// renders it (and any reason nested in it) in the reader's language.
 func pricingProblems(row *RowResult, err error, fieldMap func(string) string) {
 	var fes pricing.FieldErrors
 	if !errors.As(err, &fes) {
-		row.fail("", "catalogio.invalid", map[string]any{"Reason": err.Error()})
+		row.fail("", "catalogio.invalid", map[string]any{"Reason": err})
 		return
 	}
 	for _, fe := range fes {
@@ -337,7 +339,7 @@ func pricingProblems(row *RowResult, err error, fieldMap func(string) string) {
 		if hasProblem(row, field) {
 			continue // the row already says what is wrong with this column
 		}
-		row.fail(field, "catalogio.invalid", map[string]any{"Reason": fe.Msg})
+		row.fail(field, "catalogio.invalid", map[string]any{"Reason": fe})
 	}
 }
 

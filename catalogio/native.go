@@ -337,7 +337,7 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 					row, field = &c.Rows[pc.BOMRows[j]], m[2]
 				}
 				if !hasProblem(row, field) {
-					row.fail(field, "catalogio.invalid", map[string]any{"Reason": fe.Msg})
+					row.fail(field, "catalogio.invalid", map[string]any{"Reason": fe})
 				}
 			}
 		}

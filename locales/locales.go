@@ -129,7 +129,29 @@ func (t *Translator) Map(id string, data map[string]any) string {
 	return t.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 }
 
+// Nested is a message carried as another message's template argument, so
+// that it is rendered in the same language before it is placed: a pricing
+// error's reason (a formula's own error inside "could not calculate …: "),
+// or a pricing error inside a catalogue import row's message.
+// *pricing.FieldError and *pricing.FormulaError are Nested; locales does not
+// import pricing, the interface is all it needs.
+type Nested interface {
+	MessageID() string
+	MessageData() map[string]any
+}
+
+// maxNesting bounds how deep nested messages are rendered, so that a
+// message that (by mistake) contains itself cannot recurse forever.
+const maxNesting = 4
+
 func (t *Translator) localize(cfg *i18n.LocalizeConfig) string {
+	return t.localizeDepth(cfg, 0)
+}
+
+func (t *Translator) localizeDepth(cfg *i18n.LocalizeConfig, depth int) string {
+	if data, ok := cfg.TemplateData.(map[string]any); ok {
+		cfg.TemplateData = t.renderNested(data, depth)
+	}
 	s, err := t.loc.Localize(cfg)
 	if err != nil {
 		t.logger.Error("missing translation", "id", cfg.MessageID, "lang", t.Lang, "err", err)
@@ -139,6 +161,34 @@ func (t *Translator) localize(cfg *i18n.LocalizeConfig) string {
 		return cfg.MessageID
 	}
 	return s
+}
+
+// renderNested returns data with every Nested value replaced by its text.
+// data itself is left alone (callers share their argument maps), and is
+// returned as it is when nothing in it is nested, the usual case.
+func (t *Translator) renderNested(data map[string]any, depth int) map[string]any {
+	var out map[string]any
+	for k, v := range data {
+		n, ok := v.(Nested)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]any, len(data))
+			for k2, v2 := range data {
+				out[k2] = v2
+			}
+		}
+		if depth >= maxNesting {
+			out[k] = n.MessageID()
+			continue
+		}
+		out[k] = t.localizeDepth(&i18n.LocalizeConfig{MessageID: n.MessageID(), TemplateData: n.MessageData()}, depth+1)
+	}
+	if out == nil {
+		return data
+	}
+	return out
 }
 
 func pairs(args []any) map[string]any {

@@ -1,6 +1,7 @@
 package locales
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
+	"github.com/shopspring/decimal"
 
 	"cotizador/pricing"
 )
@@ -205,14 +207,93 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-// Pricing errors carry message keys; every one must be translatable.
-func TestPricingMessagesExist(t *testing.T) {
-	for _, file := range Files {
-		msgs := messages(t, file)
-		for key := range pricing.MessageTemplates() {
-			if _, ok := msgs[key]; !ok {
-				t.Errorf("%s lacks pricing message %s", file, key)
-			}
+// TestPricingMessages: pricing's errors carry only keys and arguments, so
+// every key pricing.MessageKeys lists must exist in both files and render
+// with no placeholder left, and a reason nested in another message (a
+// formula's error inside a BOM line's) must be rendered by the locale too,
+// in the same language.
+func TestPricingMessages(t *testing.T) {
+	b, err := NewBundle(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := pricing.MessageKeys()
+	if len(keys) < 50 {
+		t.Fatalf("pricing.MessageKeys() lists %d keys: the list is broken", len(keys))
+	}
+	// Every argument any pricing message reads; Reason is itself a message.
+	args := map[string]any{
+		"Pos": 5, "Detail": "anchoo", "Value": "abc", "Code": "PER-1", "Material": "Jamba", "Product": "Ventana",
+		"Min": "800", "Max": "3000", "Subtotal": "$2,531.68 MXN", "Length": 6000, "Bar": 6000, "Trim": 10,
+		"Line": 3, "Formula": "1/0", "Width": "800", "Height": "600",
+		"Reason": &pricing.FormulaError{Key: "formula.unknown_variable", Pos: 5, Detail: "anchoo"},
+	}
+	leftover := regexp.MustCompile(`\{\{|<no value>|\b(formula|quote|catalog|number)\.[a-z_]+`)
+	for _, lang := range []string{"es", "en"} {
+		msgs := messages(t, "active."+lang+".toml")
+		tr := b.Translator(lang)
+		for _, key := range keys {
+			t.Run(lang+"/"+key, func(t *testing.T) {
+				if _, ok := msgs[key]; !ok {
+					t.Fatalf("active.%s.toml lacks pricing message %s", lang, key)
+				}
+				if got := tr.Map(key, args); leftover.MatchString(got) {
+					t.Errorf("%s renders %q, want no placeholder or key left", key, got)
+				}
+			})
 		}
+	}
+
+	// Whole texts of errors pricing really returns.
+	formulaErr := func(src string) error {
+		f, err := pricing.CompileFormula(src)
+		if err != nil {
+			return err
+		}
+		_, err = f.Eval(pricing.NewDims(decimal.NewFromInt(1500), decimal.NewFromInt(1200), 2, 1))
+		return err
+	}
+	firstFieldError := func(err error) error {
+		var fes pricing.FieldErrors
+		if !errors.As(err, &fes) || len(fes) == 0 {
+			t.Fatalf("error %v, want pricing.FieldErrors", err)
+		}
+		return fes[0]
+	}
+	corner := firstFieldError(pricing.ValidateProduct(pricing.Product{
+		MinWidthMM: decimal.NewFromInt(800), MaxWidthMM: decimal.NewFromInt(2400),
+		MinHeightMM: decimal.NewFromInt(600), MaxHeightMM: decimal.NewFromInt(2000),
+		BOM: []pricing.BOMLine{
+			{MaterialCode: "A", QuantityFormula: "1"},
+			{MaterialCode: "B", QuantityFormula: "2"},
+			{MaterialCode: "C", QuantityFormula: "1/0"},
+		},
+	}))
+	tests := []struct {
+		name, lang string
+		err        error
+		want       string
+	}{
+		{"size corner es", "es", corner,
+			"La fórmula «1/0» de la línea 3 no se puede calcular con 800 × 600 mm: el resultado no es un número válido (¿división entre cero o raíz de un negativo?)"},
+		{"size corner en", "en", corner,
+			"The formula «1/0» of line 3 cannot be calculated for 800 × 600 mm: the result is not a valid number (division by zero or root of a negative?)"},
+		{"compile error in a line es", "es", firstFieldError(pricing.ValidateProduct(pricing.Product{
+			BOM: []pricing.BOMLine{{MaterialCode: "A", QuantityFormula: "anchoo * 2"}}})),
+			"Fórmula de la línea 1: variable desconocida «anchoo» en la posición 1"},
+		{"round digits es", "es", formulaErr("round(1, 20)"), "los decimales de round deben ser un número entero entre -15 y 15"},
+		{"unknown variable en", "en", formulaErr("3 * anchoo"), "unknown variable «anchoo» at position 5"},
+		{"number es", "es", func() error { _, err := pricing.ParseDecimal("abc"); return err }(), "«abc» no es un número válido"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, ok := tt.err.(Nested)
+			if !ok {
+				t.Fatalf("error %T %v is not a Nested message", tt.err, tt.err)
+			}
+			if got := b.Translator(tt.lang).Map(n.MessageID(), n.MessageData()); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
 	}
 }

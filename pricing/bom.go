@@ -244,36 +244,62 @@ func next(lines *[]LineDetail) *LineDetail {
 }
 
 // evalLine runs the line's formula(s) for one window and returns the clamped
-// net quantity (metres for cut lines), filling the breakdown fields.
+// net quantity (metres for cut lines), filling the breakdown fields. A
+// formula that fails is the item's quote.bom_formula error, with the
+// formula's own error as its reason.
 func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat *Material, dims *Dims, ld *LineDetail) (num, error) {
-	fail := func(err error) error {
+	net, _, err := l.net(dims, ld)
+	if err != nil {
 		fe := fieldErr(fmt.Sprintf("items[%d]", ic.index), "quote.bom_formula",
-			map[string]any{"Material": mat.Name, "Product": ic.plan.product.Name, "Reason": err.Error()})
+			map[string]any{"Material": mat.Name, "Product": ic.plan.product.Name, "Reason": err})
 		fe.Err = err
-		return fe
+		return numZero, fe
 	}
+	return net, nil
+}
+
+// bomFormula names one of a BOM line's formulas, so that a failure can say
+// which one failed.
+type bomFormula int
+
+const (
+	bomQuantity bomFormula = iota
+	bomCutCount
+	bomCutLength
+)
+
+// net is the BOM-line rule every window's line goes through, in quotes and
+// when a product is validated: the formula (or the cut count and length,
+// the count rounded up to whole pieces and the length to whole mm) for one
+// window, clamped at 0, as an exact quantity (metres for cut lines). It
+// fills the breakdown fields; on failure it returns the formula's own
+// *FormulaError and which formula it was.
+func (l *plannedLine) net(dims *Dims, ld *LineDetail) (num, bomFormula, error) {
 	if l.err != nil {
-		return numZero, fail(l.err)
+		return numZero, bomQuantity, l.err
 	}
 	if c := l.constant; c != nil {
 		ld.Formula, ld.Raw, ld.Clamped = l.QuantityFormula, c.raw, c.clamped
-		return c.net, nil
+		return c.net, bomQuantity, nil
 	}
 	var raw float64
 	if l.hasCuts() {
 		count, err := l.count.eval(dims)
 		if err != nil {
-			return numZero, fail(err)
+			return numZero, bomCutCount, err
 		}
 		length, err := l.size.eval(dims)
 		if err != nil {
-			return numZero, fail(err)
+			return numZero, bomCutLength, err
 		}
 		// A piece count is whole; 2.0000000001 from float noise is still 2.
 		n := math.Ceil(math.Round(math.Max(0, count)*1e6) / 1e6)
 		mm := math.Round(math.Max(0, length))
-		if n > maxFormulaMagnitude || mm > maxFormulaMagnitude {
-			return numZero, fail(formulaErr("formula.too_large", 0, ""))
+		if n > maxFormulaMagnitude {
+			return numZero, bomCutCount, formulaErr("formula.too_large", 0, "")
+		}
+		if mm > maxFormulaMagnitude {
+			return numZero, bomCutLength, formulaErr("formula.too_large", 0, "")
 		}
 		ld.CutCount, ld.CutLengthMM = int(n), int(mm)
 		ld.Formula = l.cutFormula
@@ -281,11 +307,11 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat *Material, d
 		raw = n * mm / 1000
 	} else {
 		if l.qty == nil {
-			return numZero, fail(formulaErr("formula.empty", 0, ""))
+			return numZero, bomQuantity, formulaErr("formula.empty", 0, "")
 		}
 		v, err := l.qty.eval(dims)
 		if err != nil {
-			return numZero, fail(err)
+			return numZero, bomQuantity, err
 		}
 		ld.Formula = l.QuantityFormula
 		raw = v
@@ -297,9 +323,13 @@ func (q *quotePricer) evalLine(ic *itemContext, l *plannedLine, mat *Material, d
 	}
 	net, err := numFromFormula(raw)
 	if err != nil {
-		return numZero, fail(err)
+		which := bomQuantity
+		if l.hasCuts() {
+			which = bomCutCount // count × length outgrew the limit; the count multiplies
+		}
+		return numZero, which, err
 	}
-	return net, nil
+	return net, bomQuantity, nil
 }
 
 // MaxQuotePieces bounds the cuts one optimizado quote may ask for, so a

@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -187,26 +188,26 @@ func NewMemCatalog(materials []Material, colours []Colour, products []Product, p
 	}
 	for i, m := range c.materials {
 		if _, dup := c.materialIdx[m.Code]; dup {
-			return nil, fmt.Errorf("material duplicado %q", m.Code)
+			return nil, fmt.Errorf("duplicate material %q", m.Code)
 		}
 		c.materialIdx[m.Code] = i
 	}
 	for i, col := range c.colours {
 		if _, dup := c.colourIdx[col.Code]; dup {
-			return nil, fmt.Errorf("color duplicado %q", col.Code)
+			return nil, fmt.Errorf("duplicate colour %q", col.Code)
 		}
 		c.colourIdx[col.Code] = i
 	}
 	for i, p := range c.products {
 		if _, dup := c.productIdx[p.Code]; dup {
-			return nil, fmt.Errorf("producto duplicado %q", p.Code)
+			return nil, fmt.Errorf("duplicate product %q", p.Code)
 		}
 		c.productIdx[p.Code] = i
 	}
 	for _, cp := range c.colourPrices {
 		k := colourKey{cp.MaterialCode, cp.ColourCode}
 		if _, dup := c.priceIdx[k]; dup {
-			return nil, fmt.Errorf("precio por color duplicado %q/%q", cp.MaterialCode, cp.ColourCode)
+			return nil, fmt.Errorf("duplicate colour price %q/%q", cp.MaterialCode, cp.ColourCode)
 		}
 		c.priceIdx[k] = cp.Price
 	}
@@ -257,14 +258,26 @@ func (c *MemCatalog) ColourPrices() []ColourPrice {
 }
 
 // ValidateProduct checks a product before it is saved: ranges, waste factors
-// and every formula, with Spanish messages per field ("bom[2].quantity_formula").
+// and every formula, with an error per field ("bom[2].quantity_formula").
+// A formula must compile, and then every BOM line must also evaluate, by the
+// rule quotes use, at the four corners of the product's size range: a
+// formula that divides by zero, overflows or asks round() for impossible
+// digits there would make every quote of that size fail, so it is refused
+// when the product is saved rather than met by a salesperson.
 func ValidateProduct(p Product) error {
 	var errs FieldErrors
+	rangesOK := true
 	if p.MaxWidthMM.IsPositive() && p.MinWidthMM.GreaterThan(p.MaxWidthMM) {
 		errs = append(errs, fieldErr("min_width_mm", "catalog.range_order", nil))
+		rangesOK = false
 	}
 	if p.MaxHeightMM.IsPositive() && p.MinHeightMM.GreaterThan(p.MaxHeightMM) {
 		errs = append(errs, fieldErr("min_height_mm", "catalog.range_order", nil))
+		rangesOK = false
+	}
+	var corners [][2]decimal.Decimal
+	if rangesOK {
+		corners = sizeCorners(p)
 	}
 	for i, l := range p.BOM {
 		prefix := fmt.Sprintf("bom[%d].", i)
@@ -275,21 +288,108 @@ func ValidateProduct(p Product) error {
 			errs = append(errs, fieldErr(prefix+"quantity_formula", "catalog.bom_quantity", nil))
 			continue
 		}
+		compiled := true
 		check := func(field, src string) {
 			if src == "" {
 				return
 			}
 			if err := ValidateFormula(src); err != nil {
-				fe := fieldErr(prefix+field, "catalog.bom_formula", map[string]any{"Line": i + 1, "Reason": err.Error()})
+				fe := fieldErr(prefix+field, "catalog.bom_formula", map[string]any{"Line": i + 1, "Reason": err})
 				fe.Err = err
 				errs = append(errs, fe)
+				compiled = false
 			}
 		}
 		check("quantity_formula", l.QuantityFormula)
 		check("cut_count_formula", l.CutCountFormula)
 		check("cut_length_formula", l.CutLengthFormula)
+		if compiled {
+			if fe := evalAtCorners(p, i, l, corners); fe != nil {
+				errs = append(errs, fe)
+			}
+		}
 	}
 	return errs.errOrNil()
+}
+
+// sizeCorners are the four extreme sizes (width, height) a quote of p may
+// ask for, in mm, without repeats. An unset minimum is 1 mm (a quote needs
+// a positive size) and an unset maximum MaxDimensionMM, the largest a quote
+// accepts.
+func sizeCorners(p Product) [][2]decimal.Decimal {
+	bound := func(v, unset decimal.Decimal) decimal.Decimal {
+		if v.IsPositive() {
+			return v
+		}
+		return unset
+	}
+	maxDim, minDim := decimal.NewFromInt(MaxDimensionMM), decimal.NewFromInt(1)
+	ws := []decimal.Decimal{bound(p.MinWidthMM, minDim), bound(p.MaxWidthMM, maxDim)}
+	hs := []decimal.Decimal{bound(p.MinHeightMM, minDim), bound(p.MaxHeightMM, maxDim)}
+	var out [][2]decimal.Decimal
+	for _, w := range ws {
+		for _, h := range hs {
+			c := [2]decimal.Decimal{w, h}
+			if !slices.ContainsFunc(out, func(o [2]decimal.Decimal) bool { return o[0].Equal(w) && o[1].Equal(h) }) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// evalAtCorners runs BOM line i of p (its formulas compile) through net, the
+// rule quotes use, for one window of each corner size, and reports the first
+// failure as catalog.bom_formula_size on the formula that failed. A glass
+// line sees the size after the glass deductions, as in a quote; a line
+// without a role may turn out to be glass (its material's category
+// decides), so it is tried both ways.
+func evalAtCorners(p Product, i int, l BOMLine, corners [][2]decimal.Decimal) *FieldError {
+	pl := plannedLine{BOMLine: l}
+	if l.hasCuts() {
+		pl.count, pl.err = CompileFormula(l.CutCountFormula)
+		if pl.err == nil {
+			pl.size, pl.err = CompileFormula(l.CutLengthFormula)
+		}
+	} else {
+		pl.qty, pl.err = CompileFormula(l.QuantityFormula)
+	}
+	if pl.err != nil {
+		return nil // reported as catalog.bom_formula
+	}
+	dW, dH := numOf(p.GlassDeductWMM), numOf(p.GlassDeductHMM)
+	deducts := !dW.IsZero() || !dH.IsZero()
+	asWindow := l.Role != RoleGlass || !deducts
+	asGlass := (l.Role == RoleGlass || l.Role == "") && deducts
+	var ld LineDetail
+	for _, c := range corners {
+		w, h := numOf(c[0]), numOf(c[1])
+		var which bomFormula
+		var err error
+		if asWindow {
+			dims := newDims(w, h, p.Hojas, 1)
+			_, which, err = pl.net(&dims, &ld)
+		}
+		if err == nil && asGlass {
+			dims := newDims(positive(w.Sub(dW)), positive(h.Sub(dH)), p.Hojas, 1)
+			_, which, err = pl.net(&dims, &ld)
+		}
+		if err == nil {
+			continue
+		}
+		field, src := "quantity_formula", l.QuantityFormula
+		switch which {
+		case bomCutCount:
+			field, src = "cut_count_formula", l.CutCountFormula
+		case bomCutLength:
+			field, src = "cut_length_formula", l.CutLengthFormula
+		}
+		fe := fieldErr(fmt.Sprintf("bom[%d].%s", i, field), "catalog.bom_formula_size", map[string]any{
+			"Formula": src, "Line": i + 1, "Width": c[0].String(), "Height": c[1].String(), "Reason": err})
+		fe.Err = err
+		return fe
+	}
+	return nil
 }
 
 // ValidateMaterial checks a material before it is saved.

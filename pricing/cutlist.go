@@ -77,7 +77,8 @@ type PieceTooLongError struct {
 }
 
 func (e *PieceTooLongError) Error() string {
-	return fmt.Sprintf("la pieza de %d mm no cabe en la longitud útil del tramo (%d mm)", e.Piece.LengthMM, e.UsableMM)
+	// For logs: PriceQuote turns it into the quote.piece_too_long message.
+	return fmt.Sprintf("piece of %d mm longer than the usable bar (%d mm)", e.Piece.LengthMM, e.UsableMM)
 }
 
 // dpMaxItems caps the pieces one bar's subset-sum looks at, so a huge job
@@ -92,12 +93,14 @@ const dpMaxItems = 512
 // result with the L2 lower bound.
 func PackBars(barLengthMM int, pieces []Piece, s CutSettings) (Packing, error) {
 	s = s.orDefault()
+	// Bad settings are the settings' fault, not a piece's: a *FieldError on
+	// "cut", which PriceQuote hands on as it is.
 	if s.KerfMM < 0 || s.TrimMM < 0 || s.MinOffcutMM < 0 {
-		return Packing{}, fmt.Errorf("los ajustes de corte no pueden ser negativos")
+		return Packing{}, fieldErr("cut", "quote.cut_negative", nil)
 	}
 	usable := barLengthMM - 2*s.TrimMM
 	if usable <= 0 {
-		return Packing{}, fmt.Errorf("el tramo de %d mm es más corto que los recortes de las puntas", barLengthMM)
+		return Packing{}, fieldErr("cut", "quote.cut_bar_short", map[string]any{"Bar": barLengthMM, "Trim": s.TrimMM})
 	}
 	capacity := usable + s.KerfMM
 	ps := make([]Piece, 0, len(pieces))

@@ -46,6 +46,6 @@
 // decimal pricer these must agree with, field for field.
 //
 // Errors meant for users carry a stable key (FormulaError.Key,
-// FieldError.Key) and arguments, with Spanish text in Msg;
-// MessageTemplates lists every key with its es-MX template.
+// FieldError.Key) and arguments, never text: the texts live in locales/,
+// and MessageKeys lists every key so a test there proves each has one.
 package pricing

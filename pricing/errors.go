@@ -2,131 +2,144 @@ package pricing
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
 
-// Every user-facing error carries a stable message key plus its arguments, so
-// a UI can localise it later; Msg is the Spanish (es-MX) text shown today.
-// Templates use go-i18n's {{.Name}} placeholders so they can be copied into a
-// locale file unchanged.
-var messagesES = map[string]string{
-	// Formulas.
-	"formula.empty":              "la fórmula está vacía",
-	"formula.too_long":           "la fórmula es demasiado larga (máximo {{.Detail}} caracteres)",
-	"formula.too_complex":        "la fórmula es demasiado compleja (máximo {{.Detail}} elementos)",
-	"formula.syntax":             "error de sintaxis en la posición {{.Pos}}",
-	"formula.unexpected_token":   "símbolo inesperado «{{.Detail}}» en la posición {{.Pos}}",
-	"formula.incomplete":         "la fórmula está incompleta: falta un número o una variable al final",
-	"formula.unclosed_paren":     "falta cerrar el paréntesis abierto en la posición {{.Pos}}",
-	"formula.unopened_paren":     "paréntesis «)» sin abrir en la posición {{.Pos}}",
-	"formula.empty_parens":       "paréntesis vacíos en la posición {{.Pos}}",
-	"formula.bad_char":           "carácter no permitido «{{.Detail}}» en la posición {{.Pos}}",
-	"formula.bad_number":         "número mal escrito «{{.Detail}}» en la posición {{.Pos}}",
-	"formula.number_too_large":   "número demasiado grande «{{.Detail}}» en la posición {{.Pos}}",
-	"formula.decimal_comma":      "use punto para los decimales (por ejemplo 0.5), no coma: posición {{.Pos}}",
-	"formula.unknown_variable":   "variable desconocida «{{.Detail}}» en la posición {{.Pos}}",
-	"formula.unknown_function":   "función desconocida «{{.Detail}}» en la posición {{.Pos}}",
-	"formula.forbidden_function": "función no permitida «{{.Detail}}» en la posición {{.Pos}}",
-	"formula.not_a_function":     "«{{.Detail}}» es una variable, no una función (posición {{.Pos}})",
-	"formula.missing_call":       "«{{.Detail}}» es una función: escríbala con paréntesis, por ejemplo {{.Detail}}(width_m) (posición {{.Pos}})",
-	"formula.string":             "no se permiten cadenas de texto (posición {{.Pos}})",
-	"formula.list":               "no se permiten listas ni corchetes [ ] (posición {{.Pos}})",
-	"formula.map":                "no se permiten llaves { } (posición {{.Pos}})",
-	"formula.range":              "no se permiten rangos «..» (posición {{.Pos}})",
-	"formula.pipe":               "no se permite el operador «|» (posición {{.Pos}})",
-	"formula.let":                "no se permite declarar variables con «let» (posición {{.Pos}})",
-	"formula.sequence":           "no se permiten varias expresiones separadas por «;» (posición {{.Pos}})",
-	"formula.comment":            "no se permiten comentarios ni «//» (posición {{.Pos}}); para dividir use «/» y, si hace falta, floor(…)",
-	"formula.forbidden_operator": "operador no permitido «{{.Detail}}» en la posición {{.Pos}}",
-	"formula.assignment":         "operador no permitido «=» en la posición {{.Pos}}; para comparar use «==»",
-	"formula.if":                 "no se permite «{{.Detail}}» (posición {{.Pos}}); use «condición ? valor_si : valor_no»",
-	"formula.member":             "acceso no permitido «{{.Detail}}» en la posición {{.Pos}}; solo se permiten math.ceil, math.floor y math.sqrt",
-	"formula.nil":                "no se permite «nil» (posición {{.Pos}})",
-	"formula.bool_literal":       "no se permite el valor «{{.Detail}}»; use una comparación como width_m > 1 (posición {{.Pos}})",
-	"formula.expected_number":    "se esperaba un número, pero hay una comparación en la posición {{.Pos}}",
-	"formula.expected_condition": "se esperaba una condición (por ejemplo width_m > 1) en la posición {{.Pos}}",
-	"formula.bool_result":        "el resultado debe ser un número, no una comparación; use «condición ? a : b» (posición {{.Pos}})",
-	"formula.arity_one":          "la función «{{.Detail}}» recibe un solo argumento (posición {{.Pos}})",
-	"formula.arity_round":        "la función «{{.Detail}}» recibe uno o dos argumentos (posición {{.Pos}})",
-	"formula.arity_two":          "la función «{{.Detail}}» recibe dos argumentos (posición {{.Pos}})",
-	"formula.arity_min_two":      "la función «{{.Detail}}» necesita al menos dos argumentos (posición {{.Pos}})",
-	"formula.invalid":            "fórmula no válida: {{.Detail}}",
-	"formula.not_finite":         "el resultado no es un número válido (¿división entre cero o raíz de un negativo?)",
-	"formula.too_large":          "el resultado es demasiado grande",
-	"formula.eval":               "no se pudo evaluar la fórmula: {{.Detail}}",
+// Errors meant for users carry a stable message key and the arguments its
+// text needs, never the text: every text lives in locales/ (Spanish the
+// source of truth, English beside it), so a page, the JSON API and the CSV
+// importer render a pricing error in the reader's language through the same
+// go-i18n call as every other message, and a wording is changed in one place.
+//
+// A message may embed another: quote.bom_formula's {{.Reason}} is the
+// formula's own error. Such an argument is the inner error itself (a
+// *FormulaError or *FieldError), not its text; both have MessageID and
+// MessageData, which locales.Translator looks for in template data to render
+// the argument as a message of its own, in the same language.
 
-	// Money and numbers typed by users.
-	"number.invalid": "«{{.Value}}» no es un número válido",
-
-	// Quote input.
-	"quote.mode_unknown":          "Modo de precio desconocido «{{.Value}}»",
-	"quote.product_required":      "Elija un producto",
-	"quote.product_unknown":       "El producto «{{.Code}}» no existe en el catálogo",
-	"quote.colour_unknown":        "El color «{{.Code}}» no existe en el catálogo",
-	"quote.glass_unknown":         "El vidrio «{{.Code}}» no existe en el catálogo",
-	"quote.glass_not_glass":       "«{{.Code}}» no es un vidrio",
-	"quote.material_required":     "Elija un material",
-	"quote.material_unknown":      "El material «{{.Code}}» no existe en el catálogo",
-	"quote.bom_material_unknown":  "El producto «{{.Product}}» usa el material «{{.Code}}», que no existe en el catálogo",
-	"quote.bom_formula":           "No se pudo calcular «{{.Material}}» del producto «{{.Product}}»: {{.Reason}}",
-	"quote.width_positive":        "El ancho debe ser mayor que cero",
-	"quote.height_positive":       "El alto debe ser mayor que cero",
-	"quote.width_range":           "El ancho debe estar entre {{.Min}} y {{.Max}} mm",
-	"quote.height_range":          "El alto debe estar entre {{.Min}} y {{.Max}} mm",
-	"quote.width_too_big":         "El ancho no puede pasar de {{.Max}} mm",
-	"quote.height_too_big":        "El alto no puede pasar de {{.Max}} mm",
-	"quote.quantity_min":          "La cantidad debe ser al menos 1",
-	"quote.quantity_max":          "La cantidad no puede pasar de {{.Max}}",
-	"quote.material_quantity":     "La cantidad debe ser mayor que cero",
-	"quote.profit_range":          "La utilidad debe estar entre 0 % y 1000 %",
-	"quote.indirect_range":        "Los indirectos deben estar entre 0 % y 1000 %",
-	"quote.iva_range":             "El IVA debe estar entre 0 % y 100 %",
-	"quote.deposit_range":         "El anticipo debe estar entre 0 % y 100 %",
-	"quote.waste_range":           "El factor de desperdicio debe estar entre 1 y 3",
-	"quote.labour_rate_negative":  "La mano de obra por m² no puede ser negativa",
-	"quote.discount_both":         "Indique el descuento como porcentaje o como importe, no ambos",
-	"quote.discount_rate_range":   "El descuento debe estar entre 0 % y 100 %",
-	"quote.discount_negative":     "El descuento no puede ser negativo",
-	"quote.discount_too_big":      "El descuento no puede ser mayor que el subtotal ({{.Subtotal}})",
-	"quote.piece_too_long":        "La pieza de {{.Length}} mm de «{{.Material}}» no cabe en un tramo de {{.Bar}} mm",
-	"quote.too_many_pieces":       "La cotización tiene demasiadas piezas para optimizar (máximo {{.Max}})",
-	"quote.cut_settings":          "Los ajustes de corte no son válidos: {{.Reason}}",
-	"catalog.waste_range":         "El factor de desperdicio debe estar entre 1 y 3",
-	"catalog.bom_quantity":        "La línea necesita una fórmula de cantidad o un número y un largo de cortes",
-	"catalog.bom_formula":         "Fórmula de la línea {{.Line}}: {{.Reason}}",
-	"catalog.range_order":         "El mínimo no puede ser mayor que el máximo",
-	"catalog.duplicate":           "El código «{{.Code}}» está repetido",
-	"catalog.bar_length_negative": "El largo del tramo no puede ser negativo",
-	"catalog.cost_negative":       "El costo no puede ser negativo",
-	"catalog.factor_positive":     "El factor del color debe ser mayor que cero",
+// messageKeys lists every key this package returns, sorted. locales' tests
+// check each one against both message files and render it;
+// TestMessageKeysMatchCode checks the list against the keys in the code.
+var messageKeys = []string{
+	"catalog.bar_length_negative",
+	"catalog.bom_formula",
+	"catalog.bom_formula_size",
+	"catalog.bom_quantity",
+	"catalog.cost_negative",
+	"catalog.factor_positive",
+	"catalog.range_order",
+	"catalog.waste_range",
+	"formula.arity_min_two",
+	"formula.arity_one",
+	"formula.arity_round",
+	"formula.arity_two",
+	"formula.assignment",
+	"formula.bad_char",
+	"formula.bad_number",
+	"formula.bool_literal",
+	"formula.bool_result",
+	"formula.comment",
+	"formula.decimal_comma",
+	"formula.empty",
+	"formula.empty_parens",
+	"formula.eval",
+	"formula.expected_condition",
+	"formula.expected_number",
+	"formula.forbidden_function",
+	"formula.forbidden_operator",
+	"formula.if",
+	"formula.incomplete",
+	"formula.invalid",
+	"formula.let",
+	"formula.list",
+	"formula.map",
+	"formula.member",
+	"formula.missing_call",
+	"formula.nil",
+	"formula.not_a_function",
+	"formula.not_finite",
+	"formula.number_too_large",
+	"formula.pipe",
+	"formula.range",
+	"formula.round_digits",
+	"formula.sequence",
+	"formula.string",
+	"formula.syntax",
+	"formula.too_complex",
+	"formula.too_large",
+	"formula.too_long",
+	"formula.unclosed_paren",
+	"formula.unexpected_token",
+	"formula.unknown_function",
+	"formula.unknown_variable",
+	"formula.unopened_paren",
+	"number.invalid",
+	"quote.bom_formula",
+	"quote.bom_material_unknown",
+	"quote.colour_unknown",
+	"quote.cut_bar_short",
+	"quote.cut_negative",
+	"quote.cut_settings",
+	"quote.deposit_range",
+	"quote.discount_both",
+	"quote.discount_negative",
+	"quote.discount_rate_range",
+	"quote.discount_too_big",
+	"quote.glass_not_glass",
+	"quote.glass_unknown",
+	"quote.height_positive",
+	"quote.height_range",
+	"quote.height_too_big",
+	"quote.indirect_range",
+	"quote.iva_range",
+	"quote.labour_rate_negative",
+	"quote.material_quantity",
+	"quote.material_required",
+	"quote.material_unknown",
+	"quote.mode_unknown",
+	"quote.piece_too_long",
+	"quote.product_required",
+	"quote.product_unknown",
+	"quote.profit_range",
+	"quote.quantity_max",
+	"quote.quantity_min",
+	"quote.too_many_pieces",
+	"quote.waste_range",
+	"quote.width_positive",
+	"quote.width_range",
+	"quote.width_too_big",
 }
 
-// MessageTemplates returns a copy of the Spanish templates by key, e.g. for
-// writing active.es.toml or checking that every key has a translation.
-func MessageTemplates() map[string]string {
-	out := make(map[string]string, len(messagesES))
-	for k, v := range messagesES {
-		out[k] = v
-	}
-	return out
-}
+// MessageKeys returns every message key the package's errors can carry,
+// sorted, so that a test elsewhere can prove each one has a text in every
+// locale file.
+func MessageKeys() []string { return slices.Clone(messageKeys) }
 
-// render fills a template with {{.Name}} placeholders. It is deliberately not
-// text/template: the templates are ours and only need plain substitution.
-func render(key string, args map[string]any) string {
-	tpl, ok := messagesES[key]
-	if !ok {
+// logText is an error's key and arguments as one line for logs and test
+// failures ("quote.width_range Max=3000 Min=800"); users never see it. An
+// argument that is itself an error is shown in parentheses.
+func logText(key string, args map[string]any) string {
+	if len(args) == 0 {
 		return key
 	}
-	if args == nil || !strings.Contains(tpl, "{{") {
-		return tpl
+	names := make([]string, 0, len(args))
+	for name := range args {
+		names = append(names, name)
 	}
-	pairs := make([]string, 0, 2*len(args))
-	for name, v := range args {
-		pairs = append(pairs, "{{."+name+"}}", fmt.Sprint(v))
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(key)
+	for _, name := range names {
+		b.WriteString(" " + name + "=")
+		if err, ok := args[name].(error); ok {
+			b.WriteString("(" + err.Error() + ")")
+		} else {
+			fmt.Fprint(&b, args[name])
+		}
 	}
-	return strings.NewReplacer(pairs...).Replace(tpl)
+	return b.String()
 }
 
 // FormulaError reports why a formula is invalid or could not be evaluated.
@@ -134,36 +147,48 @@ type FormulaError struct {
 	Key    string // stable message key, e.g. "formula.unknown_variable"
 	Pos    int    // 1-based column (in characters) where the problem is; 0 if none
 	Detail string // the offending token, or the limit the message quotes
-	Msg    string // Spanish message
 }
 
-func (e *FormulaError) Error() string { return e.Msg }
+func (e *FormulaError) Error() string { return logText(e.Key, e.Args()) }
 
 // Args returns the template arguments for Key.
 func (e *FormulaError) Args() map[string]any {
 	return map[string]any{"Pos": e.Pos, "Detail": e.Detail}
 }
 
+// MessageID and MessageData let a translator render the error, also when it
+// is the argument of another message.
+func (e *FormulaError) MessageID() string           { return e.Key }
+func (e *FormulaError) MessageData() map[string]any { return e.Args() }
+
 func formulaErr(key string, pos int, detail string) *FormulaError {
-	e := &FormulaError{Key: key, Pos: pos, Detail: detail}
-	e.Msg = render(key, e.Args())
-	return e
+	return &FormulaError{Key: key, Pos: pos, Detail: detail}
 }
 
 // FieldError is a validation error tied to one input field.
 type FieldError struct {
 	Field string         // input path, e.g. "items[2].width_mm"
 	Key   string         // stable message key, e.g. "quote.width_range"
-	Args  map[string]any // template arguments for Key
-	Msg   string         // Spanish message
+	Args  map[string]any // template arguments for Key; an error value is a nested message
 	Err   error          // underlying cause (e.g. a *FormulaError), if any
 }
 
-func (e *FieldError) Error() string { return e.Msg }
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return logText(e.Key, e.Args)
+	}
+	return e.Field + ": " + logText(e.Key, e.Args)
+}
+
 func (e *FieldError) Unwrap() error { return e.Err }
 
+// MessageID and MessageData let a translator render the error, also when it
+// is the argument of another message (a catalogue import row's reason).
+func (e *FieldError) MessageID() string           { return e.Key }
+func (e *FieldError) MessageData() map[string]any { return e.Args }
+
 func fieldErr(field, key string, args map[string]any) *FieldError {
-	return &FieldError{Field: field, Key: key, Args: args, Msg: render(key, args)}
+	return &FieldError{Field: field, Key: key, Args: args}
 }
 
 // FieldErrors collects every problem of an input at once, so a form can show
@@ -173,7 +198,7 @@ type FieldErrors []*FieldError
 func (fe FieldErrors) Error() string {
 	msgs := make([]string, len(fe))
 	for i, e := range fe {
-		msgs[i] = e.Msg
+		msgs[i] = e.Error()
 	}
 	return strings.Join(msgs, "; ")
 }
@@ -188,11 +213,11 @@ func (fe FieldErrors) Unwrap() []error {
 	return out
 }
 
-// ByField groups the messages by field path for a form renderer.
-func (fe FieldErrors) ByField() map[string][]string {
-	out := make(map[string][]string)
+// ByField groups the errors by field path for a form renderer.
+func (fe FieldErrors) ByField() map[string][]*FieldError {
+	out := make(map[string][]*FieldError)
 	for _, e := range fe {
-		out[e.Field] = append(out[e.Field], e.Msg)
+		out[e.Field] = append(out[e.Field], e)
 	}
 	return out
 }

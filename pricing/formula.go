@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -184,6 +185,9 @@ func (f *Formula) eval(d *Dims) (float64, error) {
 	}
 	out, err := ev.machine.Run(f.prog, &ev.env)
 	evalPool.Put(ev)
+	if errors.Is(err, errRoundDigits) {
+		return 0, formulaErr("formula.round_digits", 0, "")
+	}
 	if err != nil {
 		return 0, formulaErr("formula.eval", 0, evalReason(err))
 	}
@@ -209,7 +213,7 @@ func evalReason(err error) string {
 }
 
 // ValidateFormula reports whether src is an acceptable formula, with a
-// Spanish *FormulaError saying what is wrong and where.
+// *FormulaError whose key and arguments say what is wrong and where.
 func ValidateFormula(src string) error {
 	_, err := CompileFormula(src)
 	return err
@@ -754,6 +758,11 @@ func unary(fn func(float64) float64) func(...any) (any, error) {
 	return func(p ...any) (any, error) { return fn(argFloat(p[0])), nil }
 }
 
+// errRoundDigits is round()'s refusal of digits that are not a whole number
+// in [-15, 15]. It reaches Eval wrapped in expr's run-time error and becomes
+// the formula.round_digits message there.
+var errRoundDigits = errors.New("round digits out of range")
+
 // pyRound reproduces the prototype's Python round(): ties to even, and an
 // optional number of digits (round(2.675, 2) is 2.67 because 2.675 is stored
 // as 2.67499…, exactly as Python prints it).
@@ -764,7 +773,7 @@ func pyRound(p ...any) (any, error) {
 	}
 	d := argFloat(p[1])
 	if !validRoundDigits(d) {
-		return nil, fmt.Errorf("los decimales de round deben ser un entero entre -15 y 15")
+		return nil, errRoundDigits
 	}
 	return roundDigits(x, d), nil
 }

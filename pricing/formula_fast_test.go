@@ -162,8 +162,8 @@ func TestFastEvalRoundDigits(t *testing.T) {
 	}
 	f, _ := CompileFormula("round(width_m, 16)")
 	var fe *FormulaError
-	if _, err := f.Eval(window1500x1200); !errors.As(err, &fe) || fe.Key != "formula.eval" {
-		t.Errorf("round(width_m, 16): %v, want formula.eval", err)
+	if _, err := f.Eval(window1500x1200); !errors.As(err, &fe) || fe.Key != "formula.round_digits" {
+		t.Errorf("round(width_m, 16): %v, want formula.round_digits", err)
 	}
 }
 

@@ -70,7 +70,7 @@ func TestParseDecimal(t *testing.T) {
 		}
 	}
 	_, err := ParseDecimal("abc")
-	if want := "«abc» no es un número válido"; err.Error() != want {
+	if want := "number.invalid Value=abc"; err.Error() != want {
 		t.Errorf("message = %q, want %q", err.Error(), want)
 	}
 }

@@ -7,6 +7,7 @@ package pricing
 // together with a deliberate change of the pricing rules.
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -81,6 +82,9 @@ func refEval(f *Formula, d Dims) (float64, error) {
 	}
 	var machine vm.VM
 	out, err := machine.Run(f.prog, &env)
+	if errors.Is(err, errRoundDigits) { // its own message since errors carry keys, not texts
+		return 0, formulaErr("formula.round_digits", 0, "")
+	}
 	if err != nil {
 		return 0, formulaErr("formula.eval", 0, evalReason(err))
 	}
@@ -754,7 +758,7 @@ func (q *refPricer) priceItem(ic *refItemContext) ([]LineDetail, []refPieceReq, 
 func (q *refPricer) evalLine(ic *refItemContext, l *refPlannedLine, mat Material, dims Dims, ld *LineDetail) (decimal.Decimal, error) {
 	fail := func(err error) error {
 		fe := fieldErr(fmt.Sprintf("items[%d]", ic.index), "quote.bom_formula",
-			map[string]any{"Material": mat.Name, "Product": ic.product.Name, "Reason": err.Error()})
+			map[string]any{"Material": mat.Name, "Product": ic.product.Name, "Reason": err})
 		fe.Err = err
 		return fe
 	}
