@@ -19,6 +19,10 @@ import (
 // names; validation, caps and pricing are the core's, as for the editor.
 
 // flexString is a JSON value given as a string or a number, kept as typed.
+// A string with invalid UTF-8 or an escaped lone surrogate, which
+// encoding/json would silently turn into U+FFFD, is kept as an invalid byte
+// instead, so the core's text validators refuse it on its own field exactly
+// as they refuse the same bytes typed into a form.
 type flexString struct {
 	set bool
 	v   string
@@ -30,6 +34,10 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if len(b) > 0 && b[0] == '"' {
+		if !quoting.ValidBytes(b) {
+			f.set, f.v = true, "\xff"
+			return nil
+		}
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
@@ -45,20 +53,20 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 }
 
 type apiQuoteItem struct {
-	ProductCode string     `json:"product_code"`
+	ProductCode flexString `json:"product_code"`
 	Width       flexString `json:"width"`
 	Height      flexString `json:"height"`
 	Quantity    flexString `json:"quantity"`
-	ColorCode   string     `json:"color_code"`
-	GlassCode   string     `json:"glass_code"`
-	Location    string     `json:"location"`
-	Notes       string     `json:"notes"`
+	ColorCode   flexString `json:"color_code"`
+	GlassCode   flexString `json:"glass_code"`
+	Location    flexString `json:"location"`
+	Notes       flexString `json:"notes"`
 	Optional    bool       `json:"optional"`
 }
 
 type apiMaterialItem struct {
-	MaterialCode string     `json:"material_code"`
-	ColorCode    string     `json:"color_code"`
+	MaterialCode flexString `json:"material_code"`
+	ColorCode    flexString `json:"color_code"`
 	Quantity     flexString `json:"quantity"`
 	Optional     bool       `json:"optional"`
 }
@@ -81,11 +89,11 @@ type apiQuoteRequest struct {
 	Items          []apiQuoteItem    `json:"items"`
 	MaterialItems  []apiMaterialItem `json:"material_items"`
 	Customer       *struct {
-		Name    string `json:"name"`
-		RFC     string `json:"rfc"`
-		Email   string `json:"email"`
-		Phone   string `json:"phone"`
-		Address string `json:"address"`
+		Name    flexString `json:"name"`
+		RFC     flexString `json:"rfc"`
+		Email   flexString `json:"email"`
+		Phone   flexString `json:"phone"`
+		Address flexString `json:"address"`
 	} `json:"customer"`
 }
 
@@ -98,13 +106,9 @@ func apiInvalid(fields map[string]app.FieldError) error {
 	return e
 }
 
-// parseAPIQuote reads the JSON body into the core's input. The raw bytes are
-// checked first: invalid UTF-8 or an escaped lone surrogate is refused as a
-// form refuses bad text, instead of being decoded into U+FFFD.
+// parseAPIQuote reads the JSON body into the core's input, every value as
+// typed (see flexString for bad text).
 func parseAPIQuote(body []byte) (*quoting.Input, error) {
-	if !quoting.ValidBytes(body) {
-		return nil, apiInvalid(map[string]app.FieldError{quoting.FieldBody: {Message: "validation.invalid_text"}})
-	}
 	var req apiQuoteRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -125,17 +129,17 @@ func parseAPIQuote(body []byte) (*quoting.Input, error) {
 		}
 	}
 	if cu := req.Customer; cu != nil {
-		in.Fields[quoting.FieldCustomerName], in.Fields[quoting.FieldCustomerRFC] = cu.Name, cu.RFC
-		in.Fields[quoting.FieldCustomerEmail], in.Fields[quoting.FieldCustomerPhone] = cu.Email, cu.Phone
-		in.Fields[quoting.FieldCustomerAddress] = cu.Address
+		in.Fields[quoting.FieldCustomerName], in.Fields[quoting.FieldCustomerRFC] = cu.Name.v, cu.RFC.v
+		in.Fields[quoting.FieldCustomerEmail], in.Fields[quoting.FieldCustomerPhone] = cu.Email.v, cu.Phone.v
+		in.Fields[quoting.FieldCustomerAddress] = cu.Address.v
 	}
 	for i, it := range req.Items {
-		in.Items = append(in.Items, quoting.ItemInput{N: i, ProductCode: it.ProductCode, Width: it.Width.v, Height: it.Height.v,
-			Quantity: it.Quantity.v, ColorCode: it.ColorCode, GlassCode: it.GlassCode, Location: it.Location, Notes: it.Notes, Optional: it.Optional})
+		in.Items = append(in.Items, quoting.ItemInput{N: i, ProductCode: it.ProductCode.v, Width: it.Width.v, Height: it.Height.v,
+			Quantity: it.Quantity.v, ColorCode: it.ColorCode.v, GlassCode: it.GlassCode.v, Location: it.Location.v, Notes: it.Notes.v, Optional: it.Optional})
 	}
 	for i, m := range req.MaterialItems {
-		in.Materials = append(in.Materials, quoting.MaterialInput{N: i, MaterialCode: m.MaterialCode, Quantity: m.Quantity.v,
-			ColorCode: m.ColorCode, Optional: m.Optional})
+		in.Materials = append(in.Materials, quoting.MaterialInput{N: i, MaterialCode: m.MaterialCode.v, Quantity: m.Quantity.v,
+			ColorCode: m.ColorCode.v, Optional: m.Optional})
 	}
 	return in, nil
 }

@@ -535,7 +535,7 @@ func (d *Draft) checkDiscountCap(u *db.User, disc pricing.Discount) {
 		}
 	}
 	if pct.GreaterThan(limit) {
-		d.Errors[field] = app.FieldError{Message: "quote.discount_cap", Args: map[string]any{"Max": limit.String()}}
+		d.Errors.Add(field, "quote.discount_cap", map[string]any{"Max": limit.String()})
 	}
 }
 
