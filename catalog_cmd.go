@@ -108,7 +108,7 @@ func catalogImport(ctx context.Context, cfg Config, tr *locales.Translator, form
 		return err
 	}
 	for i := range res.Rows {
-		for _, line := range res.Rows[i].Describe(tr) {
+		for _, line := range catalogio.Describe(&res.Rows[i], tr) {
 			fmt.Fprintln(stdout, line)
 		}
 	}
@@ -183,11 +183,15 @@ func catalogLoad(ctx context.Context, cfg Config, tr *locales.Translator, which 
 		return err
 	}
 	defer d.Close()
-	load := d.LoadDemo
+	builtIn := catalogio.Demo
 	if which == "load-prototype" {
-		load = d.LoadPrototypeSeed
+		builtIn = catalogio.PrototypeSeed
 	}
-	res, err := load(ctx, app.CLIActor)
+	changes, err := builtIn()
+	if err != nil {
+		return err
+	}
+	res, err := d.LoadEmptyCatalog(ctx, changes, app.CLIActor)
 	if app.ErrorCode(err) == app.ECONFLICT {
 		if ifEmpty {
 			return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cotizador/db"
 	"cotizador/locales"
 	"cotizador/pricing"
 )
@@ -24,7 +25,7 @@ func spanish(t *testing.T) *locales.Translator {
 	return b.Translator("es")
 }
 
-func readTestdata(t *testing.T, f Format, materials, products string) *Changes {
+func readTestdata(t *testing.T, f Format, materials, products string) *db.CatalogChanges {
 	t.Helper()
 	in := Input{MaterialsName: materials, ProductsName: products}
 	if materials != "" {
@@ -49,7 +50,7 @@ func readTestdata(t *testing.T, f Format, materials, products string) *Changes {
 }
 
 // problemsByLine renders "field=key" for each problem, by file and line.
-func problemsByLine(c *Changes) map[string][]string {
+func problemsByLine(c *db.CatalogChanges) map[string][]string {
 	out := map[string][]string{}
 	for _, r := range c.Rows {
 		for _, p := range r.Problems {
@@ -62,8 +63,8 @@ func problemsByLine(c *Changes) map[string][]string {
 
 // snapshotOf turns the upserts of a parse into a snapshot, to compare
 // catalogues as native text.
-func snapshotOf(c *Changes, withPrices bool) *Snapshot {
-	s := &Snapshot{}
+func snapshotOf(c *db.CatalogChanges, withPrices bool) *db.CatalogSnapshot {
+	s := &db.CatalogSnapshot{}
 	for _, ch := range c.Colours {
 		s.Colours = append(s.Colours, ch.Colour)
 	}
@@ -81,7 +82,7 @@ func snapshotOf(c *Changes, withPrices bool) *Snapshot {
 	return s
 }
 
-func nativeText(t *testing.T, s *Snapshot) string {
+func nativeText(t *testing.T, s *db.CatalogSnapshot) string {
 	t.Helper()
 	var m, p bytes.Buffer
 	if err := WriteNative(&m, &p, s); err != nil {
@@ -117,7 +118,7 @@ func TestPrototypeSeedImport(t *testing.T) {
 		tr := spanish(t)
 		for _, r := range c.Rows {
 			for _, p := range r.Problems {
-				t.Errorf("%s", r.Message(tr, p))
+				t.Errorf("%s", Message(&r, tr, p))
 			}
 		}
 		t.FailNow()
@@ -245,7 +246,7 @@ func TestPrototypeBadRows(t *testing.T) {
 		tr := spanish(t)
 		var lines []string
 		for _, r := range c.Rows {
-			lines = append(lines, r.Describe(tr)...)
+			lines = append(lines, Describe(&r, tr)...)
 		}
 		text := strings.Join(lines, "\n")
 		for _, w := range []string{
@@ -286,7 +287,7 @@ func TestPrototypeColourRowsOnly(t *testing.T) {
 	if !c.OK() {
 		t.Fatalf("rows: %+v", c.Rows)
 	}
-	if len(c.Materials) != 2 || c.Materials[0].Material.Code != "PER-R" || c.Materials[1].Op != OpDelete {
+	if len(c.Materials) != 2 || c.Materials[0].Material.Code != "PER-R" || c.Materials[1].Op != db.OpDelete {
 		t.Fatalf("materials = %+v", c.Materials)
 	}
 	if got := c.Materials[0].Material.BarLengthM.String(); got != "6.1" {
@@ -300,7 +301,7 @@ func TestPrototypeColourRowsOnly(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Errorf("colour prices = %v, want %s", got, want)
 	}
-	if c.Rows[0].Kind != KindMaterial || c.Rows[1].Kind != KindColourPrice || c.Rows[2].Action != ActionDelete {
+	if c.Rows[0].Kind != db.KindMaterial || c.Rows[1].Kind != db.KindColourPrice || c.Rows[2].Action != db.ActionDelete {
 		t.Errorf("row kinds/actions = %+v", c.Rows)
 	}
 }
@@ -483,10 +484,10 @@ func TestDemoCatalogue(t *testing.T) {
 
 func TestEveryKindAndActionHasAMessage(t *testing.T) {
 	tr := spanish(t)
-	for _, k := range []Kind{KindMaterial, KindColour, KindColourPrice, KindProduct, KindBOM, KindFile, KindUnknown} {
-		for _, a := range []Action{ActionUpsert, ActionCreate, ActionUpdate, ActionDelete, ActionUnchanged, ActionError} {
-			r := RowResult{File: "f.csv", Line: 2, Kind: k, Code: "X", Action: a}
-			if got := r.Describe(tr)[0]; strings.Contains(got, "catalogio.") {
+	for _, k := range []db.RowKind{db.KindMaterial, db.KindColour, db.KindColourPrice, db.KindProduct, db.KindBOM, db.KindFile, db.KindUnknown} {
+		for _, a := range []db.RowAction{db.ActionUpsert, db.ActionCreate, db.ActionUpdate, db.ActionDelete, db.ActionUnchanged, db.ActionError} {
+			r := db.ImportRow{File: "f.csv", Line: 2, Kind: k, Code: "X", Action: a}
+			if got := Describe(&r, tr)[0]; strings.Contains(got, "catalogio.") {
 				t.Errorf("%s/%s renders %q", k, a, got)
 			}
 		}
@@ -512,11 +513,11 @@ func TestGenerateCode(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
-	rows := []RowResult{{Action: ActionCreate}, {Action: ActionCreate}, {Action: ActionUpdate}, {Action: ActionDelete},
-		{Action: ActionUnchanged}, {Action: ActionUpsert}, {Action: ActionError, Problems: []Problem{{Key: "x"}}}}
-	got := Summarize(rows)
-	want := Summary{Upsert: 1, Create: 2, Update: 1, Delete: 1, Unchanged: 1, Errors: 1}
+	rows := []db.ImportRow{{Action: db.ActionCreate}, {Action: db.ActionCreate}, {Action: db.ActionUpdate}, {Action: db.ActionDelete},
+		{Action: db.ActionUnchanged}, {Action: db.ActionUpsert}, {Action: db.ActionError, Problems: []db.RowProblem{{Key: "x"}}}}
+	got := db.SummarizeRows(rows)
+	want := db.ImportSummary{Upsert: 1, Create: 2, Update: 1, Delete: 1, Unchanged: 1, Errors: 1}
 	if got != want {
-		t.Errorf("Summarize = %+v, want %+v", got, want)
+		t.Errorf("SummarizeRows = %+v, want %+v", got, want)
 	}
 }

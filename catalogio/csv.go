@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cotizador/db"
 	"cotizador/pricing"
 	"cotizador/validate"
 )
@@ -31,21 +32,21 @@ type table struct {
 // openTable reads the header and checks it has exactly the given columns,
 // in any order. A problem with the header is reported on a row of its own
 // (line 1) and the file is not read further.
-func openTable(c *Changes, file string, rd io.Reader, columns []string) *table {
+func openTable(c *db.CatalogChanges, file string, rd io.Reader, columns []string) *table {
 	data, err := io.ReadAll(rd)
 	if err != nil {
-		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
-		row.fail("", "catalogio.csv_invalid", nil)
-		c.addRow(row)
+		row := db.ImportRow{File: file, Line: 1, Kind: db.KindFile, Code: file}
+		row.Fail("", "catalogio.csv_invalid", nil)
+		c.AddRow(row)
 		return nil
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if !utf8.Valid(data) {
 		// Excel's plain "CSV" on Windows is Windows-1252: accents would be
 		// garbled, so say how to save it instead of importing mojibake.
-		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
-		row.fail("", "catalogio.not_utf8", nil)
-		c.addRow(row)
+		row := db.ImportRow{File: file, Line: 1, Kind: db.KindFile, Code: file}
+		row.Fail("", "catalogio.not_utf8", nil)
+		c.AddRow(row)
 		return nil
 	}
 	r := csv.NewReader(bytes.NewReader(data))
@@ -54,15 +55,15 @@ func openTable(c *Changes, file string, rd io.Reader, columns []string) *table {
 	t := &table{file: file, r: r}
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
-		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
-		row.fail("", "catalogio.file_empty", nil)
-		c.addRow(row)
+		row := db.ImportRow{File: file, Line: 1, Kind: db.KindFile, Code: file}
+		row.Fail("", "catalogio.file_empty", nil)
+		c.AddRow(row)
 		return nil
 	}
 	if err != nil {
-		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
-		row.fail("", csvProblem(err), nil)
-		c.addRow(row)
+		row := db.ImportRow{File: file, Line: 1, Kind: db.KindFile, Code: file}
+		row.Fail("", csvProblem(err), nil)
+		c.AddRow(row)
 		return nil
 	}
 	t.cols = make(map[string]int, len(header))
@@ -88,22 +89,22 @@ func openTable(c *Changes, file string, rd io.Reader, columns []string) *table {
 		}
 	}
 	if len(missing)+len(unknown)+len(repeated) > 0 {
-		row := RowResult{File: file, Line: 1, Kind: KindFile, Code: file}
+		row := db.ImportRow{File: file, Line: 1, Kind: db.KindFile, Code: file}
 		if len(missing) > 0 {
-			row.fail("", "catalogio.header_missing", map[string]any{"Columns": strings.Join(missing, ", ")})
+			row.Fail("", "catalogio.header_missing", map[string]any{"Columns": strings.Join(missing, ", ")})
 		}
 		if len(unknown) > 0 {
 			sort.Strings(unknown)
-			row.fail("", "catalogio.header_unknown", map[string]any{"Columns": strings.Join(unknown, ", ")})
+			row.Fail("", "catalogio.header_unknown", map[string]any{"Columns": strings.Join(unknown, ", ")})
 		}
 		if len(repeated) > 0 {
-			row.fail("", "catalogio.header_repeated", map[string]any{"Columns": strings.Join(repeated, ", ")})
+			row.Fail("", "catalogio.header_repeated", map[string]any{"Columns": strings.Join(repeated, ", ")})
 		}
 		if len(header) == 1 && strings.Contains(header[0], ";") {
-			row.note("catalogio.semicolon", nil)
+			row.Note("catalogio.semicolon", nil)
 		}
-		row.note("catalogio.header_expected", map[string]any{"Columns": strings.Join(columns, ",")})
-		c.addRow(row)
+		row.Note("catalogio.header_expected", map[string]any{"Columns": strings.Join(columns, ",")})
+		c.AddRow(row)
 		return nil
 	}
 	return t
@@ -145,7 +146,7 @@ func (r record) blank() bool {
 
 // next returns the next non-blank row. A row the CSV reader cannot parse is
 // reported and skipped; ok is false at the end of the file.
-func (t *table) next(c *Changes) (rec record, ok bool) {
+func (t *table) next(c *db.CatalogChanges) (rec record, ok bool) {
 	for {
 		fields, err := t.r.Read()
 		if errors.Is(err, io.EOF) {
@@ -157,9 +158,9 @@ func (t *table) next(c *Changes) (rec record, ok bool) {
 		}
 		var pe *csv.ParseError
 		if err != nil && !errors.As(err, &pe) {
-			row := RowResult{File: t.file, Line: line, Kind: KindFile, Code: t.file}
-			row.fail("", csvProblem(err), nil)
-			c.addRow(row)
+			row := db.ImportRow{File: t.file, Line: line, Kind: db.KindFile, Code: t.file}
+			row.Fail("", csvProblem(err), nil)
+			c.AddRow(row)
 			return record{}, false
 		}
 		if pe != nil {
@@ -167,16 +168,16 @@ func (t *table) next(c *Changes) (rec record, ok bool) {
 			if line < 1 {
 				line = pe.Line
 			}
-			row := RowResult{File: t.file, Line: line, Kind: KindFile, Code: t.file}
-			row.fail("", csvProblem(err), nil)
-			c.addRow(row)
+			row := db.ImportRow{File: t.file, Line: line, Kind: db.KindFile, Code: t.file}
+			row.Fail("", csvProblem(err), nil)
+			c.AddRow(row)
 			continue
 		}
 		t.rows++
 		if t.rows > MaxRows {
-			row := RowResult{File: t.file, Line: line, Kind: KindFile, Code: t.file}
-			row.fail("", "catalogio.too_many_rows", map[string]any{"Max": MaxRows})
-			c.addRow(row)
+			row := db.ImportRow{File: t.file, Line: line, Kind: db.KindFile, Code: t.file}
+			row.Fail("", "catalogio.too_many_rows", map[string]any{"Max": MaxRows})
+			c.AddRow(row)
 			return record{}, false
 		}
 		rec := record{t: t, fields: fields, line: line}
@@ -242,10 +243,10 @@ func (re *rowErrors) multiline(field, value string, max int) string {
 	return v
 }
 
-func (re *rowErrors) copyTo(row *RowResult) {
+func (re *rowErrors) copyTo(row *db.ImportRow) {
 	for _, f := range re.order {
 		fe := re.e[f]
-		row.fail(f, fe.Message, fe.Args)
+		row.Fail(f, fe.Message, fe.Args)
 	}
 }
 
@@ -328,10 +329,10 @@ func (re *rowErrors) choice(field, value string, options ...string) string {
 // the column its field path maps to. Pricing's errors carry a key and
 // arguments, not text: the error itself is the reason, and the translator
 // renders it (and any reason nested in it) in the reader's language.
-func pricingProblems(row *RowResult, err error, fieldMap func(string) string) {
+func pricingProblems(row *db.ImportRow, err error, fieldMap func(string) string) {
 	var fes pricing.FieldErrors
 	if !errors.As(err, &fes) {
-		row.fail("", "catalogio.invalid", map[string]any{"Reason": err})
+		row.Fail("", "catalogio.invalid", map[string]any{"Reason": err})
 		return
 	}
 	for _, fe := range fes {
@@ -339,11 +340,11 @@ func pricingProblems(row *RowResult, err error, fieldMap func(string) string) {
 		if hasProblem(row, field) {
 			continue // the row already says what is wrong with this column
 		}
-		row.fail(field, "catalogio.invalid", map[string]any{"Reason": fe})
+		row.Fail(field, "catalogio.invalid", map[string]any{"Reason": fe})
 	}
 }
 
-func hasProblem(row *RowResult, field string) bool {
+func hasProblem(row *db.ImportRow, field string) bool {
 	for _, p := range row.Problems {
 		if p.Field == field {
 			return true
@@ -353,11 +354,11 @@ func hasProblem(row *RowResult, field string) bool {
 }
 
 // actionFor is a parsed row's provisional outcome.
-func actionFor(op Op) Action {
-	if op == OpDelete {
-		return ActionDelete
+func actionFor(op db.ChangeOp) db.RowAction {
+	if op == db.OpDelete {
+		return db.ActionDelete
 	}
-	return ActionUpsert
+	return db.ActionUpsert
 }
 
 var (

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"cotizador/db"
 )
 
 // FuzzRead: no input makes a reader panic, and every problem is on a row
@@ -22,7 +24,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(string(dm), string(dp), true)
 	f.Fuzz(func(t *testing.T, materials, products string, native bool) {
 		in := Input{Materials: strings.NewReader(materials), Products: strings.NewReader(products)}
-		var c *Changes
+		var c *db.CatalogChanges
 		if native {
 			c = ReadNative(in)
 		} else {
@@ -32,7 +34,7 @@ func FuzzRead(f *testing.F) {
 			if r.Line < 1 {
 				t.Errorf("row without a line: %+v", r)
 			}
-			if r.Failed() != (r.Action == ActionError) {
+			if r.Failed() != (r.Action == db.ActionError) {
 				t.Errorf("row %d: failed %v but action %s", r.Line, r.Failed(), r.Action)
 			}
 		}

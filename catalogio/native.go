@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cotizador/db"
 	"cotizador/pricing"
 )
 
@@ -65,8 +66,8 @@ func (in Input) names() (string, string) {
 }
 
 // Read parses an import in the given format. It never stops at a bad row:
-// every row gets a result, and Changes.OK says whether all are good.
-func Read(f Format, in Input) (*Changes, error) {
+// every row gets a result, and db.CatalogChanges.OK says whether all are good.
+func Read(f Format, in Input) (*db.CatalogChanges, error) {
 	switch f {
 	case Native:
 		return ReadNative(in), nil
@@ -78,23 +79,23 @@ func Read(f Format, in Input) (*Changes, error) {
 
 // action reads the action column: upsert (also create, update or empty) or
 // delete.
-func readAction(re *rowErrors, v string) Op {
+func readAction(re *rowErrors, v string) db.ChangeOp {
 	switch strings.ToLower(v) {
 	case "", "upsert", "create", "update":
-		return OpUpsert
+		return db.OpUpsert
 	case "delete":
-		return OpDelete
+		return db.OpDelete
 	}
 	re.add("action", "catalogio.action_invalid", map[string]any{"Value": v})
-	return OpUpsert
+	return db.OpUpsert
 }
 
 // seen remembers the line where each key first appeared, to report repeats.
 type seen map[string]int
 
-func (s seen) repeat(row *RowResult, field, key string, line int) bool {
+func (s seen) repeat(row *db.ImportRow, field, key string, line int) bool {
 	if first, ok := s[key]; ok {
-		row.fail(field, "catalogio.repeated", map[string]any{"Value": key, "Line": first})
+		row.Fail(field, "catalogio.repeated", map[string]any{"Value": key, "Line": first})
 		return true
 	}
 	s[key] = line
@@ -102,8 +103,8 @@ func (s seen) repeat(row *RowResult, field, key string, line int) bool {
 }
 
 // ReadNative parses the native format.
-func ReadNative(in Input) *Changes {
-	c := &Changes{Format: Native}
+func ReadNative(in Input) *db.CatalogChanges {
+	c := &db.CatalogChanges{}
 	matName, prodName := in.names()
 	if in.Materials != nil {
 		readNativeMaterials(c, matName, in.Materials)
@@ -114,7 +115,7 @@ func ReadNative(in Input) *Changes {
 	return c
 }
 
-func readNativeMaterials(c *Changes, file string, rd io.Reader) {
+func readNativeMaterials(c *db.CatalogChanges, file string, rd io.Reader) {
 	t := openTable(c, file, rd, NativeMaterialColumns)
 	if t == nil {
 		return
@@ -126,23 +127,23 @@ func readNativeMaterials(c *Changes, file string, rd io.Reader) {
 			return
 		}
 		re := newRowErrors()
-		row := RowResult{File: file, Line: rec.line}
+		row := db.ImportRow{File: file, Line: rec.line}
 		op := readAction(re, rec.get("action"))
 		row.Action = actionFor(op)
 		switch kind := strings.ToLower(rec.get("record")); kind {
 		case recColour:
-			row.Kind = KindColour
-			col := Colour{Active: true}
+			row.Kind = db.KindColour
+			col := db.Colour{Active: true}
 			col.Code = re.text("code", rec.get("code"), true, maxColourLen)
 			row.Code = col.Code
-			if op == OpUpsert {
+			if op == db.OpUpsert {
 				col.Name = re.text("name", rec.get("name"), true, maxColourNm)
 				col.Factor = re.decimal("factor", rec.get("factor"), true)
 				col.Active = re.boolean("active", rec.get("active"))
 			}
 			row.Name = col.Name
 			re.copyTo(&row)
-			if op == OpUpsert {
+			if op == db.OpUpsert {
 				if err := pricing.ValidateColour(col.Colour); err != nil {
 					pricingProblems(&row, err, func(string) string { return "factor" })
 				}
@@ -150,14 +151,14 @@ func readNativeMaterials(c *Changes, file string, rd io.Reader) {
 			if col.Code != "" {
 				colours.repeat(&row, "code", col.Code, rec.line)
 			}
-			i := c.addRow(row)
-			c.Colours = append(c.Colours, ColourChange{Row: i, Op: op, Colour: col})
+			i := c.AddRow(row)
+			c.Colours = append(c.Colours, db.ColourChange{Row: i, Op: op, Colour: col})
 		case recMaterial:
-			row.Kind = KindMaterial
-			m := Material{Active: true}
+			row.Kind = db.KindMaterial
+			m := db.Material{Active: true}
 			m.Code = re.text("code", rec.get("code"), true, maxCodeLen)
 			row.Code = m.Code
-			if op == OpUpsert {
+			if op == db.OpUpsert {
 				m.Name = re.text("name", rec.get("name"), true, maxNameLen)
 				m.Category = pricing.Category(re.choice("category", rec.get("category"), categories...))
 				m.Unit = pricing.Unit(re.choice("unit", rec.get("unit"), units...))
@@ -170,7 +171,7 @@ func readNativeMaterials(c *Changes, file string, rd io.Reader) {
 			}
 			row.Name = m.Name
 			re.copyTo(&row)
-			if op == OpUpsert {
+			if op == db.OpUpsert {
 				if err := pricing.ValidateMaterial(m.Material); err != nil {
 					pricingProblems(&row, err, func(f string) string { return f })
 				}
@@ -178,15 +179,15 @@ func readNativeMaterials(c *Changes, file string, rd io.Reader) {
 			if m.Code != "" {
 				materials.repeat(&row, "code", m.Code, rec.line)
 			}
-			i := c.addRow(row)
-			c.Materials = append(c.Materials, MaterialChange{Row: i, Op: op, Material: m})
+			i := c.AddRow(row)
+			c.Materials = append(c.Materials, db.MaterialChange{Row: i, Op: op, Material: m})
 		case recColourPrice:
-			row.Kind = KindColourPrice
+			row.Kind = db.KindColourPrice
 			cp := pricing.ColourPrice{
 				MaterialCode: re.text("code", rec.get("code"), true, maxCodeLen),
 				ColourCode:   re.text("colour_code", rec.get("colour_code"), true, maxColourLen),
 			}
-			if op == OpUpsert {
+			if op == db.OpUpsert {
 				cp.Price = re.nonNegative("price", rec.get("price"), true)
 			}
 			row.Code = cp.MaterialCode + " / " + cp.ColourCode
@@ -194,24 +195,24 @@ func readNativeMaterials(c *Changes, file string, rd io.Reader) {
 			if cp.MaterialCode != "" && cp.ColourCode != "" {
 				prices.repeat(&row, "colour_code", row.Code, rec.line)
 			}
-			i := c.addRow(row)
-			c.ColourPrices = append(c.ColourPrices, ColourPriceChange{Row: i, Op: op, ColourPrice: cp})
+			i := c.AddRow(row)
+			c.ColourPrices = append(c.ColourPrices, db.ColourPriceChange{Row: i, Op: op, ColourPrice: cp})
 		default:
-			row.Kind, row.Code = KindUnknown, kind
+			row.Kind, row.Code = db.KindUnknown, kind
 			if kind == "" {
-				row.fail("record", "validation.required", nil)
+				row.Fail("record", "validation.required", nil)
 			} else {
-				row.fail("record", "catalogio.choice", map[string]any{"Value": kind, "Options": "colour, material, colour_price"})
+				row.Fail("record", "catalogio.choice", map[string]any{"Value": kind, "Options": "colour, material, colour_price"})
 			}
 			re.copyTo(&row)
-			c.addRow(row)
+			c.AddRow(row)
 		}
 	}
 }
 
 var bomField = regexp.MustCompile(`^bom\[(\d+)\]\.(.+)$`)
 
-func readNativeProducts(c *Changes, file string, rd io.Reader) {
+func readNativeProducts(c *db.CatalogChanges, file string, rd io.Reader) {
 	t := openTable(c, file, rd, NativeProductColumns)
 	if t == nil {
 		return
@@ -232,18 +233,18 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 			break
 		}
 		re := newRowErrors()
-		row := RowResult{File: file, Line: rec.line}
+		row := db.ImportRow{File: file, Line: rec.line}
 		op := readAction(re, rec.get("action"))
 		row.Action = actionFor(op)
 		switch kind := strings.ToLower(rec.get("record")); kind {
 		case recProduct:
-			row.Kind = KindProduct
-			p := Product{Active: true}
+			row.Kind = db.KindProduct
+			p := db.Product{Active: true}
 			p.Code = re.text("code", rec.get("code"), true, maxCodeLen)
 			row.Code = p.Code
-			if op == OpUpsert {
+			if op == db.OpUpsert {
 				p.Name = re.text("name", rec.get("name"), true, maxNameLen)
-				p.Category = re.choice("category", rec.get("category"), ProductCategories...)
+				p.Category = re.choice("category", rec.get("category"), db.ProductCategories...)
 				p.Type = pricing.ProductType(re.text("type", rec.get("type"), true, 40))
 				p.Line = re.text("line", rec.get("line"), false, maxLineLen)
 				p.Hojas = re.integer("hojas", rec.get("hojas"), 0, maxHojas)
@@ -263,10 +264,10 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 			if p.Code != "" && !products.repeat(&row, "code", p.Code, rec.line) {
 				byCode[p.Code] = len(c.Products)
 			}
-			i := c.addRow(row)
-			c.Products = append(c.Products, ProductChange{Row: i, Op: op, Product: p})
+			i := c.AddRow(row)
+			c.Products = append(c.Products, db.ProductChange{Row: i, Op: op, Product: p})
 		case recBOM:
-			row.Kind = KindBOM
+			row.Kind = db.KindBOM
 			code := re.text("code", rec.get("code"), true, maxCodeLen)
 			var l pricing.BOMLine
 			l.Order = re.integer("order", rec.get("order"), 0, 1_000_000)
@@ -277,26 +278,26 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 			l.CutLengthFormula = rec.get("cut_length_formula")
 			l.WasteFactor = re.decimal("waste_factor", rec.get("waste_factor"), false)
 			l.Description = re.text("description", rec.get("description"), false, maxBOMDesc)
-			if op != OpUpsert {
+			if op != db.OpUpsert {
 				re.add("action", "catalogio.bom_action", nil)
 			}
 			row.Code = code
 			row.Name = l.MaterialCode
 			re.copyTo(&row)
-			i := c.addRow(row)
+			i := c.AddRow(row)
 			pending = append(pending, struct {
 				code string
 				bomRow
 			}{code, bomRow{row: i, line: l}})
 		default:
-			row.Kind, row.Code = KindUnknown, kind
+			row.Kind, row.Code = db.KindUnknown, kind
 			if kind == "" {
-				row.fail("record", "validation.required", nil)
+				row.Fail("record", "validation.required", nil)
 			} else {
-				row.fail("record", "catalogio.choice", map[string]any{"Value": kind, "Options": "product, bom"})
+				row.Fail("record", "catalogio.choice", map[string]any{"Value": kind, "Options": "product, bom"})
 			}
 			re.copyTo(&row)
-			c.addRow(row)
+			c.AddRow(row)
 		}
 	}
 	// Attach each BOM row to its product, wherever it sits in the file.
@@ -306,12 +307,12 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 		}
 		pi, ok := byCode[b.code]
 		if !ok {
-			c.Rows[b.row].fail("code", "catalogio.bom_no_product", map[string]any{"Code": b.code})
+			c.Rows[b.row].Fail("code", "catalogio.bom_no_product", map[string]any{"Code": b.code})
 			continue
 		}
 		pc := &c.Products[pi]
-		if pc.Op == OpDelete {
-			c.Rows[b.row].fail("code", "catalogio.bom_deleted_product", map[string]any{"Code": b.code})
+		if pc.Op == db.OpDelete {
+			c.Rows[b.row].Fail("code", "catalogio.bom_deleted_product", map[string]any{"Code": b.code})
 			continue
 		}
 		pc.Product.BOM = append(pc.Product.BOM, b.line)
@@ -319,7 +320,7 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 	}
 	for i := range c.Products {
 		pc := &c.Products[i]
-		if pc.Op != OpUpsert {
+		if pc.Op != db.OpUpsert {
 			continue
 		}
 		// Lines without an order keep the file's order after the numbered ones.
@@ -337,7 +338,7 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 					row, field = &c.Rows[pc.BOMRows[j]], m[2]
 				}
 				if !hasProblem(row, field) {
-					row.fail(field, "catalogio.invalid", map[string]any{"Reason": fe})
+					row.Fail(field, "catalogio.invalid", map[string]any{"Reason": fe})
 				}
 			}
 		}
@@ -349,7 +350,7 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 		for _, r := range pc.BOMRows {
 			if c.Rows[r].Failed() {
 				if !c.Rows[pc.Row].Failed() {
-					c.Rows[pc.Row].fail("", "catalogio.bom_rows_failed", nil)
+					c.Rows[pc.Row].Fail("", "catalogio.bom_rows_failed", nil)
 				}
 				break
 			}
@@ -357,19 +358,11 @@ func readNativeProducts(c *Changes, file string, rd io.Reader) {
 	}
 }
 
-// Snapshot is the whole catalogue as the export writes it.
-type Snapshot struct {
-	Colours      []Colour
-	Materials    []Material
-	ColourPrices []pricing.ColourPrice
-	Products     []Product
-}
-
 // WriteNative writes a snapshot in the native format: colours, then each
 // material followed by its colour prices; each product followed by its BOM.
 // Rows are ordered by code, so the same catalogue always gives the same
 // bytes. Both files start with a UTF-8 BOM for Excel.
-func WriteNative(materials, products io.Writer, s *Snapshot) error {
+func WriteNative(materials, products io.Writer, s *db.CatalogSnapshot) error {
 	if err := writeNativeMaterials(materials, s); err != nil {
 		return err
 	}
@@ -390,7 +383,7 @@ func boolText(b bool) string {
 	return "0"
 }
 
-func writeNativeMaterials(w io.Writer, s *Snapshot) error {
+func writeNativeMaterials(w io.Writer, s *db.CatalogSnapshot) error {
 	if _, err := w.Write(utf8BOM); err != nil {
 		return err
 	}
@@ -403,7 +396,7 @@ func writeNativeMaterials(w io.Writer, s *Snapshot) error {
 		}
 		_ = cw.Write(rec)
 	}
-	colours := append([]Colour(nil), s.Colours...)
+	colours := append([]db.Colour(nil), s.Colours...)
 	sort.SliceStable(colours, func(i, j int) bool { return colours[i].Code < colours[j].Code })
 	for _, col := range colours {
 		row(map[string]string{"record": recColour, "action": "upsert", "code": col.Code, "name": col.Name,
@@ -413,7 +406,7 @@ func writeNativeMaterials(w io.Writer, s *Snapshot) error {
 	for _, cp := range s.ColourPrices {
 		prices[cp.MaterialCode] = append(prices[cp.MaterialCode], cp)
 	}
-	materials := append([]Material(nil), s.Materials...)
+	materials := append([]db.Material(nil), s.Materials...)
 	sort.SliceStable(materials, func(i, j int) bool { return materials[i].Code < materials[j].Code })
 	for _, m := range materials {
 		row(map[string]string{"record": recMaterial, "action": "upsert", "code": m.Code, "name": m.Name,
@@ -431,7 +424,7 @@ func writeNativeMaterials(w io.Writer, s *Snapshot) error {
 	return cw.Error()
 }
 
-func writeNativeProducts(w io.Writer, s *Snapshot) error {
+func writeNativeProducts(w io.Writer, s *db.CatalogSnapshot) error {
 	if _, err := w.Write(utf8BOM); err != nil {
 		return err
 	}
@@ -444,7 +437,7 @@ func writeNativeProducts(w io.Writer, s *Snapshot) error {
 		}
 		_ = cw.Write(rec)
 	}
-	products := append([]Product(nil), s.Products...)
+	products := append([]db.Product(nil), s.Products...)
 	sort.SliceStable(products, func(i, j int) bool { return products[i].Code < products[j].Code })
 	for _, p := range products {
 		row(map[string]string{"record": recProduct, "action": "upsert", "code": p.Code, "name": p.Name,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cotizador/db"
 	"cotizador/pricing"
 )
 
@@ -82,14 +83,14 @@ func seedProductCodes() map[string]string {
 type protoMaterial struct {
 	line   int
 	fields map[string]string
-	op     Op
+	op     db.ChangeOp
 }
 
 var protoMaterialFields = []string{"name", "unit", "category", "cost_per_unit", "selling_unit_length_m", "description"}
 
 // ReadPrototype parses the prototype's files.
-func ReadPrototype(in Input) *Changes {
-	c := &Changes{Format: Prototype}
+func ReadPrototype(in Input) *db.CatalogChanges {
+	c := &db.CatalogChanges{}
 	matName, prodName := in.names()
 	ids := map[string]string{} // prototype material id → code
 	if in.Materials != nil {
@@ -117,7 +118,7 @@ func protoID(s string) (string, bool) {
 	return strconv.FormatInt(n, 10), true
 }
 
-func readPrototypeMaterials(c *Changes, file string, rd io.Reader, ids map[string]string) {
+func readPrototypeMaterials(c *db.CatalogChanges, file string, rd io.Reader, ids map[string]string) {
 	t := openTable(c, file, rd, PrototypeMaterialColumns)
 	if t == nil {
 		return
@@ -133,13 +134,13 @@ func readPrototypeMaterials(c *Changes, file string, rd io.Reader, ids map[strin
 			return
 		}
 		re := newRowErrors()
-		row := RowResult{File: file, Line: rec.line, Kind: KindMaterial}
-		var op Op
+		row := db.ImportRow{File: file, Line: rec.line, Kind: db.KindMaterial}
+		var op db.ChangeOp
 		switch a := strings.ToLower(rec.get("action")); a {
 		case "create", "update":
-			op = OpUpsert
+			op = db.OpUpsert
 		case "delete":
-			op = OpDelete
+			op = db.OpDelete
 		default:
 			re.add("action", "catalogio.proto_action", map[string]any{"Value": rec.get("action")})
 		}
@@ -151,7 +152,7 @@ func readPrototypeMaterials(c *Changes, file string, rd io.Reader, ids map[strin
 				re.add("id", "catalogio.proto_id", map[string]any{"Value": rec.get("id")})
 			}
 		}
-		name := re.text("name", rec.get("name"), op == OpUpsert, maxNameLen)
+		name := re.text("name", rec.get("name"), op == db.OpUpsert, maxNameLen)
 		code := re.text("code", rec.get("code"), false, maxCodeLen)
 		generated := false
 		if code == "" && name != "" {
@@ -162,13 +163,13 @@ func readPrototypeMaterials(c *Changes, file string, rd io.Reader, ids map[strin
 		}
 		row.Code, row.Name = code, name
 		if generated {
-			row.note("catalogio.code_generated", map[string]any{"Code": code})
+			row.Note("catalogio.code_generated", map[string]any{"Code": code})
 		}
 
-		var m Material
+		var m db.Material
 		m.Code, m.Name, m.Active = code, name, true
 		fields := map[string]string{}
-		if op == OpUpsert {
+		if op == db.OpUpsert {
 			m.Unit = pricing.Unit(re.choice("unit", strings.ToUpper(rec.get("unit")), units...))
 			m.Category = pricing.Category(re.choice("category", rec.get("category"), categories...))
 			m.Cost = re.nonNegative("cost_per_unit", rec.get("cost_per_unit"), true)
@@ -185,8 +186,8 @@ func readPrototypeMaterials(c *Changes, file string, rd io.Reader, ids map[strin
 		priceText := rec.get("color_price_per_unit")
 		hasColour := colourName != "" || colourCode != "" || priceText != ""
 		var cp pricing.ColourPrice
-		var newColour *Colour
-		if hasColour && op == OpUpsert {
+		var newColour *db.Colour
+		if hasColour && op == db.OpUpsert {
 			cp.MaterialCode = code
 			cp.Price = re.nonNegative("color_price_per_unit", priceText, true)
 			if colourName == "" && colourCode == "" {
@@ -201,7 +202,7 @@ func readPrototypeMaterials(c *Changes, file string, rd io.Reader, ids map[strin
 			default:
 				cp.ColourCode = GenerateCode(colourName, maxColourLen)
 			}
-			col := Colour{Active: true}
+			col := db.Colour{Active: true}
 			col.Code, col.Name, col.Factor = cp.ColourCode, colourName, decimal.NewFromInt(1)
 			if col.Name == "" {
 				col.Name = col.Code
@@ -220,7 +221,7 @@ func readPrototypeMaterials(c *Changes, file string, rd io.Reader, ids map[strin
 		if repeat {
 			if prev.op != op {
 				re.add("action", "catalogio.proto_contradicts", map[string]any{"Line": prev.line})
-			} else if op == OpUpsert {
+			} else if op == db.OpUpsert {
 				for _, f := range protoMaterialFields {
 					if !sameValue(prev.fields[f], fields[f]) {
 						re.add(f, "catalogio.proto_contradicts", map[string]any{"Line": prev.line})
@@ -236,46 +237,46 @@ func readPrototypeMaterials(c *Changes, file string, rd io.Reader, ids map[strin
 			}
 		}
 		re.copyTo(&row)
-		if op == OpUpsert && !repeat {
+		if op == db.OpUpsert && !repeat {
 			if err := pricing.ValidateMaterial(m.Material); err != nil {
 				pricingProblems(&row, err, func(f string) string {
 					return map[string]string{"cost": "cost_per_unit", "bar_length_m": "selling_unit_length_m"}[f]
 				})
 			}
 		}
-		if hasColour && op == OpUpsert && cp.MaterialCode != "" && cp.ColourCode != "" {
+		if hasColour && op == db.OpUpsert && cp.MaterialCode != "" && cp.ColourCode != "" {
 			pricesSeen.repeat(&row, "color_name", cp.MaterialCode+" / "+cp.ColourCode, rec.line)
 		}
 
 		switch {
-		case repeat && op == OpDelete:
-			row.Action = ActionUnchanged
-			row.note("catalogio.proto_already_deleted", map[string]any{"Line": prev.line})
-			c.addRow(row)
+		case repeat && op == db.OpDelete:
+			row.Action = db.ActionUnchanged
+			row.Note("catalogio.proto_already_deleted", map[string]any{"Line": prev.line})
+			c.AddRow(row)
 		case repeat && !hasColour:
-			row.Action = ActionUnchanged
-			row.note("catalogio.proto_repeated", map[string]any{"Line": prev.line})
-			c.addRow(row)
+			row.Action = db.ActionUnchanged
+			row.Note("catalogio.proto_repeated", map[string]any{"Line": prev.line})
+			c.AddRow(row)
 		case repeat:
-			row.Kind, row.Code = KindColourPrice, cp.MaterialCode+" / "+cp.ColourCode
-			i := c.addRow(row)
+			row.Kind, row.Code = db.KindColourPrice, cp.MaterialCode+" / "+cp.ColourCode
+			i := c.AddRow(row)
 			if newColour != nil && !row.Failed() && !colourDone[newColour.Code] {
 				colourDone[newColour.Code] = true
-				c.Colours = append(c.Colours, ColourChange{Row: i, Op: OpUpsert, Colour: *newColour, Implicit: true})
+				c.Colours = append(c.Colours, db.ColourChange{Row: i, Op: db.OpUpsert, Colour: *newColour, Implicit: true})
 			}
-			c.ColourPrices = append(c.ColourPrices, ColourPriceChange{Row: i, Op: OpUpsert, ColourPrice: cp, FactorEquivalent: true})
+			c.ColourPrices = append(c.ColourPrices, db.ColourPriceChange{Row: i, Op: db.OpUpsert, ColourPrice: cp, FactorEquivalent: true})
 		default:
-			i := c.addRow(row)
+			i := c.AddRow(row)
 			if code != "" {
 				byCode[code] = &protoMaterial{line: rec.line, fields: fields, op: op}
 			}
-			c.Materials = append(c.Materials, MaterialChange{Row: i, Op: op, Material: m, Partial: true})
+			c.Materials = append(c.Materials, db.MaterialChange{Row: i, Op: op, Material: m, Partial: true})
 			if newColour != nil {
 				if !row.Failed() && !colourDone[newColour.Code] {
 					colourDone[newColour.Code] = true
-					c.Colours = append(c.Colours, ColourChange{Row: i, Op: OpUpsert, Colour: *newColour, Implicit: true})
+					c.Colours = append(c.Colours, db.ColourChange{Row: i, Op: db.OpUpsert, Colour: *newColour, Implicit: true})
 				}
-				c.ColourPrices = append(c.ColourPrices, ColourPriceChange{Row: i, Op: OpUpsert, ColourPrice: cp,
+				c.ColourPrices = append(c.ColourPrices, db.ColourPriceChange{Row: i, Op: db.OpUpsert, ColourPrice: cp,
 					FactorEquivalent: true, Secondary: true})
 			}
 		}
@@ -352,7 +353,7 @@ func jsonText(raw json.RawMessage) (string, bool) {
 	return n.String(), true
 }
 
-func readPrototypeProducts(c *Changes, file string, rd io.Reader, ids map[string]string, haveMaterials bool) {
+func readPrototypeProducts(c *db.CatalogChanges, file string, rd io.Reader, ids map[string]string, haveMaterials bool) {
 	t := openTable(c, file, rd, PrototypeProductColumns)
 	if t == nil {
 		return
@@ -365,13 +366,13 @@ func readPrototypeProducts(c *Changes, file string, rd io.Reader, ids map[string
 			return
 		}
 		re := newRowErrors()
-		row := RowResult{File: file, Line: rec.line, Kind: KindProduct}
-		var op Op
+		row := db.ImportRow{File: file, Line: rec.line, Kind: db.KindProduct}
+		var op db.ChangeOp
 		switch a := strings.ToLower(rec.get("action")); a {
 		case "create", "update":
-			op = OpUpsert
+			op = db.OpUpsert
 		case "delete":
-			op = OpDelete
+			op = db.OpDelete
 		default:
 			re.add("action", "catalogio.proto_action", map[string]any{"Value": rec.get("action")})
 		}
@@ -381,17 +382,17 @@ func readPrototypeProducts(c *Changes, file string, rd io.Reader, ids map[string
 				re.add("id", "catalogio.proto_id", map[string]any{"Value": id})
 			}
 		}
-		p := Product{Category: "ventana", Active: true}
+		p := db.Product{Category: "ventana", Active: true}
 		p.Name = re.text("name", rec.get("name"), true, maxNameLen)
 		if code, ok := seedCodes[normName(p.Name)]; ok {
 			p.Code = code
 		} else if p.Name != "" {
 			p.Code = GenerateCode(p.Name, maxCodeLen)
-			row.note("catalogio.code_generated", map[string]any{"Code": p.Code})
+			row.Note("catalogio.code_generated", map[string]any{"Code": p.Code})
 		}
 		row.Code, row.Name = p.Code, p.Name
-		var bomProblems []Problem
-		if op == OpUpsert {
+		var bomProblems []db.RowProblem
+		if op == db.OpUpsert {
 			p.Type = pricing.ProductType(re.choice("window_type", strings.ToLower(rec.get("window_type")), prototypeWindowTypes...))
 			p.LabourRateM2, p.Complexity, _ = pricing.PrototypeLabourRate(p.Type)
 			p.Hojas = prototypeHojas(p.Name, p.Type)
@@ -409,9 +410,9 @@ func readPrototypeProducts(c *Changes, file string, rd io.Reader, ids map[string
 		}
 		re.copyTo(&row)
 		for _, pr := range bomProblems {
-			row.fail(pr.Field, pr.Key, pr.Args)
+			row.Fail(pr.Field, pr.Key, pr.Args)
 		}
-		if op == OpUpsert {
+		if op == db.OpUpsert {
 			if err := pricing.ValidateProduct(p.Product); err != nil {
 				pricingProblems(&row, err, func(f string) string {
 					if m := bomField.FindStringSubmatch(f); m != nil {
@@ -424,34 +425,34 @@ func readPrototypeProducts(c *Changes, file string, rd io.Reader, ids map[string
 		if p.Code != "" {
 			codes.repeat(&row, "name", p.Code, rec.line)
 		}
-		i := c.addRow(row)
+		i := c.AddRow(row)
 		rows := make([]int, len(p.BOM))
 		for j := range rows {
 			rows[j] = -1
 		}
-		c.Products = append(c.Products, ProductChange{Row: i, Op: op, Product: p, BOMRows: rows, Partial: true})
+		c.Products = append(c.Products, db.ProductChange{Row: i, Op: op, Product: p, BOMRows: rows, Partial: true})
 	}
 }
 
 // parseBOMJSON reads bom_json into BOM lines; problems carry the path of
 // the item and key they are about ("bom_json[2].material_id").
-func parseBOMJSON(s string, ids map[string]string, haveMaterials bool) ([]pricing.BOMLine, []Problem) {
+func parseBOMJSON(s string, ids map[string]string, haveMaterials bool) ([]pricing.BOMLine, []db.RowProblem) {
 	if s == "" || s == "null" {
 		return nil, nil
 	}
 	var items []bomItem
 	if err := json.Unmarshal([]byte(s), &items); err != nil {
 		key, args := jsonProblem(err)
-		return nil, []Problem{{Field: "bom_json", Key: key, Args: args}}
+		return nil, []db.RowProblem{{Field: "bom_json", Key: key, Args: args}}
 	}
 	var (
 		lines    []pricing.BOMLine
-		problems []Problem
+		problems []db.RowProblem
 	)
 	for i, it := range items {
 		path := func(key string) string { return fmt.Sprintf("bom_json[%d].%s", i, key) }
 		bad := func(key, msg string, args map[string]any) {
-			problems = append(problems, Problem{Field: path(key), Key: msg, Args: args})
+			problems = append(problems, db.RowProblem{Field: path(key), Key: msg, Args: args})
 		}
 		l := pricing.BOMLine{Order: i + 1, WasteFactor: prototypeWaste}
 		idText, ok := jsonText(it.MaterialID)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 
+	"cotizador/db"
 	"cotizador/pricing"
 )
 
@@ -19,17 +20,17 @@ var seedLines = map[string]string{
 // SeedSnapshot is the prototype seed catalogue of DOMAIN.md as a snapshot:
 // active colours, materials and products (category ventana, with their
 // line), no explicit colour prices (the colours' factors give them).
-func SeedSnapshot() *Snapshot {
+func SeedSnapshot() *db.CatalogSnapshot {
 	seed := pricing.PrototypeSeedCatalog()
-	s := &Snapshot{}
+	s := &db.CatalogSnapshot{}
 	for _, c := range seed.Colours() {
-		s.Colours = append(s.Colours, Colour{Colour: c, Active: true})
+		s.Colours = append(s.Colours, db.Colour{Colour: c, Active: true})
 	}
 	for _, m := range seed.Materials() {
-		s.Materials = append(s.Materials, Material{Material: m, Active: true})
+		s.Materials = append(s.Materials, db.Material{Material: m, Active: true})
 	}
 	for _, p := range seed.Products() {
-		s.Products = append(s.Products, Product{Product: p, Category: "ventana", Line: seedLines[p.Code], Active: true})
+		s.Products = append(s.Products, db.Product{Product: p, Category: "ventana", Line: seedLines[p.Code], Active: true})
 	}
 	s.ColourPrices = seed.ColourPrices()
 	return s
@@ -38,11 +39,11 @@ func SeedSnapshot() *Snapshot {
 // PrototypeSeed is the prototype seed catalogue as changes, for `catalog
 // load-prototype`. It goes through the native writer and reader, so it is
 // loaded exactly as an import of its export would be.
-func PrototypeSeed() (*Changes, error) {
+func PrototypeSeed() (*db.CatalogChanges, error) {
 	return fromSnapshot(SeedSnapshot(), "prototipo-materials.csv", "prototipo-products.csv")
 }
 
-func fromSnapshot(s *Snapshot, matName, prodName string) (*Changes, error) {
+func fromSnapshot(s *db.CatalogSnapshot, matName, prodName string) (*db.CatalogChanges, error) {
 	var mat, prod bytes.Buffer
 	if err := WriteNative(&mat, &prod, s); err != nil {
 		return nil, err
@@ -54,7 +55,7 @@ func fromSnapshot(s *Snapshot, matName, prodName string) (*Changes, error) {
 	return c, nil
 }
 
-func firstError(c *Changes) int {
+func firstError(c *db.CatalogChanges) int {
 	for _, r := range c.Rows {
 		if r.Failed() {
 			return r.Line
@@ -82,7 +83,7 @@ func DemoFiles() (materials, products []byte) {
 // Demo is the demo catalogue as changes, for `catalog load-demo` and the
 // setup page's "cargar catálogo de ejemplo": a realistic Mexican shop's
 // catalogue, kept as native CSV in demo/.
-func Demo() (*Changes, error) {
+func Demo() (*db.CatalogChanges, error) {
 	m, p := DemoFiles()
 	c := ReadNative(Input{Materials: bytes.NewReader(m), MaterialsName: "demo/materials.csv",
 		Products: bytes.NewReader(p), ProductsName: "demo/products.csv"})

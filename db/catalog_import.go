@@ -10,15 +10,13 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cotizador/app"
-	"cotizador/catalogio"
-	"cotizador/pricing"
 )
 
 // ImportResult is the outcome of ApplyCatalog: every row's result, with
 // what only the database can tell (create or update, unknown materials).
 type ImportResult struct {
-	Rows    []catalogio.RowResult
-	Summary catalogio.Summary
+	Rows    []ImportRow
+	Summary ImportSummary
 	DryRun  bool
 	// Applied: the changes were committed. False for a dry run and whenever
 	// any row failed, in which case nothing at all was written.
@@ -34,20 +32,20 @@ func (r *ImportResult) OK() bool { return r.Summary.Errors == 0 }
 // transaction is rolled back, so a dry run reports exactly what applying
 // would do and a failed import changes nothing. The error is for the
 // database itself failing, never for a bad row.
-func (db *DB) ApplyCatalog(ctx context.Context, ch *catalogio.Changes, actor app.Actor, dryRun bool) (*ImportResult, error) {
+func (db *DB) ApplyCatalog(ctx context.Context, ch *CatalogChanges, actor app.Actor, dryRun bool) (*ImportResult, error) {
 	return db.applyCatalog(ctx, ch, actor, dryRun, false)
 }
 
 // applyCatalog is ApplyCatalog that, with requireEmpty, refuses (ECONFLICT
 // catalogio.not_empty) a catalogue that already has anything, checked in
 // the same transaction.
-func (db *DB) applyCatalog(ctx context.Context, ch *catalogio.Changes, actor app.Actor, dryRun, requireEmpty bool) (*ImportResult, error) {
-	res := &ImportResult{DryRun: dryRun, Rows: make([]catalogio.RowResult, len(ch.Rows))}
+func (db *DB) applyCatalog(ctx context.Context, ch *CatalogChanges, actor app.Actor, dryRun, requireEmpty bool) (*ImportResult, error) {
+	res := &ImportResult{DryRun: dryRun, Rows: make([]ImportRow, len(ch.Rows))}
 	for i, r := range ch.Rows {
 		// The store adds problems to rows: copy their slices so the parsed
 		// changes can be applied again (preview, then apply).
-		r.Problems = append([]catalogio.Problem(nil), r.Problems...)
-		r.Notes = append([]catalogio.Problem(nil), r.Notes...)
+		r.Problems = append([]RowProblem(nil), r.Problems...)
+		r.Notes = append([]RowProblem(nil), r.Notes...)
 		res.Rows[i] = r
 	}
 	tx, err := db.Writer.BeginTx(ctx, nil)
@@ -89,7 +87,7 @@ func (db *DB) applyCatalog(ctx context.Context, ch *catalogio.Changes, actor app
 			return nil, fmt.Errorf("db: import product %s: %w", p.Product.Code, err)
 		}
 	}
-	res.Summary = catalogio.Summarize(res.Rows)
+	res.Summary = SummarizeRows(res.Rows)
 	if res.Summary.Errors > 0 || dryRun {
 		return res, nil
 	}
@@ -120,7 +118,7 @@ type storedMaterial struct {
 type applier struct {
 	ctx   context.Context
 	tx    *sql.Tx
-	rows  []catalogio.RowResult
+	rows  []ImportRow
 	now   string
 	actor app.Actor
 
@@ -134,7 +132,7 @@ type applier struct {
 }
 
 // setAction records a row's outcome unless it already failed.
-func (a *applier) setAction(row int, act catalogio.Action) {
+func (a *applier) setAction(row int, act RowAction) {
 	if !a.rows[row].Failed() {
 		a.rows[row].Action = act
 	}
@@ -173,7 +171,7 @@ func (a *applier) forget(c *storedColour) {
 	}
 }
 
-func (a *applier) colour(ch catalogio.ColourChange) error {
+func (a *applier) colour(ch ColourChange) error {
 	row := &a.rows[ch.Row]
 	if row.Failed() {
 		return nil
@@ -193,7 +191,7 @@ func (a *applier) colour(ch catalogio.ColourChange) error {
 		}
 	}
 	switch {
-	case ch.Op == catalogio.OpDelete:
+	case ch.Op == OpDelete:
 		if existing == nil {
 			row.Fail("code", "catalogio.not_found", map[string]any{"Code": c.Code})
 			return nil
@@ -202,7 +200,7 @@ func (a *applier) colour(ch catalogio.ColourChange) error {
 			return err
 		}
 		a.forget(existing)
-		a.setAction(ch.Row, catalogio.ActionDelete)
+		a.setAction(ch.Row, ActionDelete)
 	case existing != nil:
 		if _, err := a.tx.ExecContext(a.ctx, `UPDATE colours SET name = ?, factor = ?, active = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
 			c.Name, c.Factor.String(), c.Active, a.now, a.actor, existing.id); err != nil {
@@ -211,7 +209,7 @@ func (a *applier) colour(ch catalogio.ColourChange) error {
 		a.forget(existing)
 		existing.name, existing.factor = c.Name, c.Factor
 		a.remember(existing)
-		a.setAction(ch.Row, catalogio.ActionUpdate)
+		a.setAction(ch.Row, ActionUpdate)
 	default:
 		res, err := a.tx.ExecContext(a.ctx, `INSERT INTO colours (code, name, factor, active, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.Code, c.Name, c.Factor.String(), c.Active, a.now, a.actor, a.now, a.actor)
@@ -224,7 +222,7 @@ func (a *applier) colour(ch catalogio.ColourChange) error {
 			a.colourAliases[c.Code] = c.Code
 			row.Note("catalogio.colour_created", map[string]any{"Name": c.Name, "Code": c.Code, "Factor": c.Factor.String()})
 		} else {
-			a.setAction(ch.Row, catalogio.ActionCreate)
+			a.setAction(ch.Row, ActionCreate)
 		}
 	}
 	return nil
@@ -260,7 +258,7 @@ func (a *applier) findMaterial(code string) (*storedMaterial, error) {
 	return &m, nil
 }
 
-func (a *applier) material(ch catalogio.MaterialChange) error {
+func (a *applier) material(ch MaterialChange) error {
 	row := &a.rows[ch.Row]
 	m := ch.Material
 	if row.Failed() {
@@ -274,7 +272,7 @@ func (a *applier) material(ch catalogio.MaterialChange) error {
 		return err
 	}
 	switch {
-	case ch.Op == catalogio.OpDelete:
+	case ch.Op == OpDelete:
 		if existing == nil {
 			row.Fail("code", "catalogio.not_found", map[string]any{"Code": m.Code})
 			return nil
@@ -283,7 +281,7 @@ func (a *applier) material(ch catalogio.MaterialChange) error {
 			return err
 		}
 		existing.deleted = true
-		a.setAction(ch.Row, catalogio.ActionDelete)
+		a.setAction(ch.Row, ActionDelete)
 	case existing != nil:
 		line, waste, active := m.Line, decText(m.WasteFactor, true), m.Active
 		if ch.Partial {
@@ -296,7 +294,7 @@ func (a *applier) material(ch catalogio.MaterialChange) error {
 			return err
 		}
 		existing.cost, existing.line, existing.waste, existing.active = m.Cost, line, waste, active
-		a.setAction(ch.Row, catalogio.ActionUpdate)
+		a.setAction(ch.Row, ActionUpdate)
 	default:
 		res, err := a.tx.ExecContext(a.ctx, `INSERT INTO materials (code, name, category, unit, cost, bar_length_m, line, waste_factor, description, active,
 			created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -307,13 +305,13 @@ func (a *applier) material(ch catalogio.MaterialChange) error {
 		}
 		id, _ := res.LastInsertId()
 		a.materials[m.Code] = &storedMaterial{id: id, cost: m.Cost, line: m.Line, waste: decText(m.WasteFactor, true), active: m.Active}
-		a.setAction(ch.Row, catalogio.ActionCreate)
+		a.setAction(ch.Row, ActionCreate)
 	}
 	return nil
 }
 
 // missingMaterial records on a row why a material code cannot be used.
-func (a *applier) missingMaterial(row *catalogio.RowResult, field, code string) {
+func (a *applier) missingMaterial(row *ImportRow, field, code string) {
 	if line, ok := a.failedMaterials[code]; ok {
 		row.Fail(field, "catalogio.material_row_failed", map[string]any{"Code": code, "Line": line})
 		return
@@ -321,7 +319,7 @@ func (a *applier) missingMaterial(row *catalogio.RowResult, field, code string) 
 	row.Fail(field, "catalogio.unknown_material", map[string]any{"Code": code})
 }
 
-func (a *applier) colourPrice(ch catalogio.ColourPriceChange) error {
+func (a *applier) colourPrice(ch ColourPriceChange) error {
 	row := &a.rows[ch.Row]
 	if row.Failed() {
 		return nil
@@ -349,9 +347,9 @@ func (a *applier) colourPrice(ch catalogio.ColourPriceChange) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	act := catalogio.ActionCreate
+	act := ActionCreate
 	switch {
-	case ch.Op == catalogio.OpDelete:
+	case ch.Op == OpDelete:
 		if existingID == 0 {
 			row.Fail("colour_code", "catalogio.not_found", map[string]any{"Code": cp.MaterialCode + " / " + cp.ColourCode})
 			return nil
@@ -359,21 +357,21 @@ func (a *applier) colourPrice(ch catalogio.ColourPriceChange) error {
 		if err := a.softDelete("colour_prices", existingID); err != nil {
 			return err
 		}
-		act = catalogio.ActionDelete
+		act = ActionDelete
 	case ch.FactorEquivalent && col.factor.IsPositive() && mat.cost.Mul(col.factor).Equal(cp.Price):
 		// The factor already gives this price: keep no explicit price, so
 		// the colour follows the material's cost as it changes.
-		act = catalogio.ActionUnchanged
+		act = ActionUnchanged
 		if existingID != 0 {
 			if err := a.softDelete("colour_prices", existingID); err != nil {
 				return err
 			}
-			act = catalogio.ActionUpdate
+			act = ActionUpdate
 		}
 		row.Note("catalogio.colour_price_factor", map[string]any{"Colour": col.name, "Price": cp.Price.String(), "Factor": col.factor.String()})
 	default:
 		if existingID != 0 {
-			act = catalogio.ActionUpdate
+			act = ActionUpdate
 		}
 		if err := setColourPrice(a.ctx, a.tx, mat.id, col.id, cp.Price, a.now, a.actor); err != nil {
 			return err
@@ -388,7 +386,7 @@ func (a *applier) colourPrice(ch catalogio.ColourPriceChange) error {
 	return nil
 }
 
-func (a *applier) product(ch catalogio.ProductChange) error {
+func (a *applier) product(ch ProductChange) error {
 	row := &a.rows[ch.Row]
 	if row.Failed() {
 		return nil
@@ -404,7 +402,7 @@ func (a *applier) product(ch catalogio.ProductChange) error {
 		return err
 	}
 	found := err == nil
-	if ch.Op == catalogio.OpDelete {
+	if ch.Op == OpDelete {
 		if !found {
 			row.Fail("code", "catalogio.not_found", map[string]any{"Code": p.Code})
 			return nil
@@ -412,7 +410,7 @@ func (a *applier) product(ch catalogio.ProductChange) error {
 		if err := a.softDelete("products", existing.ID); err != nil {
 			return err
 		}
-		a.setAction(ch.Row, catalogio.ActionDelete)
+		a.setAction(ch.Row, ActionDelete)
 		return nil
 	}
 	// Every BOM material must exist (created earlier in this import or
@@ -444,9 +442,9 @@ func (a *applier) product(ch catalogio.ProductChange) error {
 		return nil
 	}
 	dp := &Product{Product: p.Product, Category: p.Category, Line: p.Line, Description: p.Description, Active: p.Active}
-	act := catalogio.ActionCreate
+	act := ActionCreate
 	if found {
-		act = catalogio.ActionUpdate
+		act = ActionUpdate
 		if ch.Partial {
 			dp.Category, dp.Hojas, dp.Active = existing.Category, existing.Hojas, existing.Active
 			dp.LabourRateM2, dp.Complexity = parseDec(rate), parseDec(cx)
@@ -485,7 +483,7 @@ func (a *applier) product(ch catalogio.ProductChange) error {
 	return nil
 }
 
-func bomRow(ch catalogio.ProductChange, i int) int {
+func bomRow(ch ProductChange, i int) int {
 	if i < len(ch.BOMRows) {
 		return ch.BOMRows[i]
 	}
@@ -509,29 +507,11 @@ func (db *DB) CatalogEmpty(ctx context.Context) (bool, error) {
 	return catalogEmpty(ctx, db.Reader)
 }
 
-// LoadPrototypeSeed loads DOMAIN.md's prototype seed catalogue (product
-// codes PROTO-COR-3, PROTO-FIJ-3, PROTO-PRO-35; colours NAT, BLA, NEG, BRO,
-// CHA, MCA) into an empty catalogue; ECONFLICT catalogio.not_empty
-// otherwise.
-func (db *DB) LoadPrototypeSeed(ctx context.Context, actor app.Actor) (*ImportResult, error) {
-	ch, err := catalogio.PrototypeSeed()
-	if err != nil {
-		return nil, err
-	}
-	return db.loadInto(ctx, ch, actor)
-}
-
-// LoadDemo loads the demo catalogue into an empty catalogue; ECONFLICT
-// catalogio.not_empty otherwise.
-func (db *DB) LoadDemo(ctx context.Context, actor app.Actor) (*ImportResult, error) {
-	ch, err := catalogio.Demo()
-	if err != nil {
-		return nil, err
-	}
-	return db.loadInto(ctx, ch, actor)
-}
-
-func (db *DB) loadInto(ctx context.Context, ch *catalogio.Changes, actor app.Actor) (*ImportResult, error) {
+// LoadEmptyCatalog applies a built-in catalogue (catalogio's demo or the
+// prototype seed) into an empty catalogue; ECONFLICT catalogio.not_empty
+// when the catalogue has anything. A row that fails is a bug of the
+// built-in catalogue, reported as an error.
+func (db *DB) LoadEmptyCatalog(ctx context.Context, ch *CatalogChanges, actor app.Actor) (*ImportResult, error) {
 	res, err := db.applyCatalog(ctx, ch, actor, false, true)
 	if err != nil {
 		return nil, err
@@ -541,106 +521,4 @@ func (db *DB) loadInto(ctx context.Context, ch *catalogio.Changes, actor app.Act
 		return res, fmt.Errorf("db: built-in catalogue did not apply: %d rows failed", res.Summary.Errors)
 	}
 	return res, nil
-}
-
-// ExportCatalog reads the whole catalogue (active and inactive, not
-// deleted) for the native export, in one read transaction so the files
-// are consistent.
-func (db *DB) ExportCatalog(ctx context.Context) (*catalogio.Snapshot, error) {
-	tx, err := db.Reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	s := &catalogio.Snapshot{}
-
-	rows, err := tx.QueryContext(ctx, `SELECT code, name, factor, active FROM colours WHERE deleted_at IS NULL ORDER BY code`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var c catalogio.Colour
-		var factor string
-		if err := rows.Scan(&c.Code, &c.Name, &factor, &c.Active); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		c.Factor = parseDec(factor)
-		s.Colours = append(s.Colours, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-
-	rows, err = tx.QueryContext(ctx, `SELECT `+materialColumns+` FROM materials m WHERE m.deleted_at IS NULL ORDER BY m.code`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		m, err := scanMaterial(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		s.Materials = append(s.Materials, catalogio.Material{Material: m.Material, Line: m.Line, Description: m.Description, Active: m.Active})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-
-	if s.ColourPrices, err = colourPriceList(ctx, tx, false); err != nil {
-		return nil, err
-	}
-
-	rows, err = tx.QueryContext(ctx, `SELECT `+productColumns+` FROM products p WHERE p.deleted_at IS NULL ORDER BY p.code`)
-	if err != nil {
-		return nil, err
-	}
-	var products []*Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		products = append(products, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, p := range products {
-		if err := exportBOM(ctx, tx, p); err != nil {
-			return nil, err
-		}
-		s.Products = append(s.Products, catalogio.Product{Product: p.Product, Category: p.Category, Line: p.Line,
-			Description: p.Description, Active: p.Active})
-	}
-	return s, nil
-}
-
-// exportBOM reads a product's BOM inside the export's transaction. Lines
-// whose material was deleted keep its code: the file then says which
-// material is missing, and importing it reports that line.
-func exportBOM(ctx context.Context, tx *sql.Tx, p *Product) error {
-	rows, err := tx.QueryContext(ctx, `SELECT m.code, b.role, b.quantity_formula, b.cut_count_formula, b.cut_length_formula, b.waste_factor, b.description, b.sort_order
-		FROM bom_lines b JOIN materials m ON m.id = b.material_id
-		WHERE b.product_id = ? AND b.deleted_at IS NULL ORDER BY b.sort_order, b.id`, p.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	p.BOM = nil
-	for rows.Next() {
-		var l pricing.BOMLine
-		var role, waste string
-		if err := rows.Scan(&l.MaterialCode, &role, &l.QuantityFormula, &l.CutCountFormula, &l.CutLengthFormula, &waste, &l.Description, &l.Order); err != nil {
-			return err
-		}
-		l.Role, l.WasteFactor = pricing.Role(role), parseDec(waste)
-		p.BOM = append(p.BOM, l)
-	}
-	return rows.Err()
 }

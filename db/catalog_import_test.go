@@ -30,7 +30,7 @@ func migratedDB(t testing.TB) *db.DB {
 	return d
 }
 
-func readFiles(t testing.TB, f catalogio.Format, materials, products string) *catalogio.Changes {
+func readFiles(t testing.TB, f catalogio.Format, materials, products string) *db.CatalogChanges {
 	t.Helper()
 	in := catalogio.Input{MaterialsName: filepath.Base(materials), ProductsName: filepath.Base(products)}
 	if materials != "" {
@@ -54,7 +54,7 @@ func readFiles(t testing.TB, f catalogio.Format, materials, products string) *ca
 	return c
 }
 
-func readStrings(t testing.TB, f catalogio.Format, materials, products string) *catalogio.Changes {
+func readStrings(t testing.TB, f catalogio.Format, materials, products string) *db.CatalogChanges {
 	t.Helper()
 	in := catalogio.Input{}
 	if materials != "" {
@@ -70,7 +70,18 @@ func readStrings(t testing.TB, f catalogio.Format, materials, products string) *
 	return c
 }
 
-func mustApply(t testing.TB, d *db.DB, c *catalogio.Changes, dryRun bool) *db.ImportResult {
+// loadBuiltIn loads a built-in catalogue (catalogio.Demo or
+// catalogio.PrototypeSeed) as the CLI and the setup page do.
+func loadBuiltIn(t testing.TB, d *db.DB, changes func() (*db.CatalogChanges, error)) (*db.ImportResult, error) {
+	t.Helper()
+	ch, err := changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.LoadEmptyCatalog(context.Background(), ch, app.CLIActor)
+}
+
+func mustApply(t testing.TB, d *db.DB, c *db.CatalogChanges, dryRun bool) *db.ImportResult {
 	t.Helper()
 	res, err := d.ApplyCatalog(context.Background(), c, app.CLIActor, dryRun)
 	if err != nil {
@@ -79,7 +90,7 @@ func mustApply(t testing.TB, d *db.DB, c *catalogio.Changes, dryRun bool) *db.Im
 	return res
 }
 
-func rowProblems(rows []catalogio.RowResult) string {
+func rowProblems(rows []db.ImportRow) string {
 	var out []string
 	for _, r := range rows {
 		for _, p := range r.Problems {
@@ -173,9 +184,8 @@ const seedDir = "../catalogio/testdata"
 // catalogue as the prototype exports it gives the catalogue `catalog
 // load-prototype` gives, and the worked example prices 3926.67 on both.
 func TestPrototypeImportEqualsLoadPrototype(t *testing.T) {
-	ctx := context.Background()
 	loaded := migratedDB(t)
-	if _, err := loaded.LoadPrototypeSeed(ctx, app.CLIActor); err != nil {
+	if _, err := loadBuiltIn(t, loaded, catalogio.PrototypeSeed); err != nil {
 		t.Fatal(err)
 	}
 	imported := migratedDB(t)
@@ -197,12 +207,12 @@ func TestPrototypeImportEqualsLoadPrototype(t *testing.T) {
 	}
 
 	t.Run("row results", func(t *testing.T) {
-		want := catalogio.Summary{Create: 25 + 3, Unchanged: 48}
+		want := db.ImportSummary{Create: 25 + 3, Unchanged: 48}
 		if res.Summary != want {
 			t.Errorf("summary = %+v, want %+v", res.Summary, want)
 		}
 		r := res.Rows[1] // Natural colour row of the first profile
-		if r.Kind != catalogio.KindColourPrice || r.Action != catalogio.ActionUnchanged || len(r.Notes) != 2 ||
+		if r.Kind != db.KindColourPrice || r.Action != db.ActionUnchanged || len(r.Notes) != 2 ||
 			r.Notes[0].Key != "catalogio.colour_created" || r.Notes[1].Key != "catalogio.colour_price_factor" {
 			t.Errorf("row 3 = %+v", r)
 		}
@@ -210,7 +220,7 @@ func TestPrototypeImportEqualsLoadPrototype(t *testing.T) {
 
 	t.Run("importing again updates and changes nothing else", func(t *testing.T) {
 		again := mustApply(t, imported, c, false)
-		want := catalogio.Summary{Update: 25 + 3, Unchanged: 48}
+		want := db.ImportSummary{Update: 25 + 3, Unchanged: 48}
 		if !again.Applied || again.Summary != want {
 			t.Fatalf("summary = %+v, want %+v\n%s", again.Summary, want, rowProblems(again.Rows))
 		}
@@ -250,7 +260,7 @@ var nativeProducts = strings.Join(catalogio.NativeProductColumns, ",") + "\n"
 func TestImportAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	d := migratedDB(t)
-	if _, err := d.LoadDemo(ctx, app.CLIActor); err != nil {
+	if _, err := loadBuiltIn(t, d, catalogio.Demo); err != nil {
 		t.Fatal(err)
 	}
 	beforeVersion, beforeCounts := version(t, d), counts(t, d)
@@ -283,7 +293,7 @@ func TestImportAllOrNothing(t *testing.T) {
 			if res.Applied || res.OK() {
 				t.Fatalf("applied = %v, ok = %v: want a failed import", res.Applied, res.OK())
 			}
-			var failed []catalogio.RowResult
+			var failed []db.ImportRow
 			for _, r := range res.Rows {
 				if r.Failed() {
 					failed = append(failed, r)
@@ -297,13 +307,13 @@ func TestImportAllOrNothing(t *testing.T) {
 				t.Errorf("failed rows = %+v, want line %d with %s", failed, tt.wantLine, tt.wantKey)
 			}
 			// The good rows still say what they would have done.
-			if got := res.Rows[0].Action; got != catalogio.ActionCreate {
+			if got := res.Rows[0].Action; got != db.ActionCreate {
 				t.Errorf("colour GRA: %s, want create", got)
 			}
-			if got := res.Rows[1].Action; got != catalogio.ActionUpdate {
+			if got := res.Rows[1].Action; got != db.ActionUpdate {
 				t.Errorf("PER-L3-RS: %s, want update", got)
 			}
-			if got := res.Rows[3].Action; got != catalogio.ActionDelete {
+			if got := res.Rows[3].Action; got != db.ActionDelete {
 				t.Errorf("MO-FLETE: %s, want delete", got)
 			}
 			if v := version(t, d); v != beforeVersion {
@@ -320,7 +330,7 @@ func TestImportAllOrNothing(t *testing.T) {
 
 	t.Run("dry run of the good rows reports and writes nothing", func(t *testing.T) {
 		res := mustApply(t, d, readStrings(t, catalogio.Native, good, ""), true)
-		want := catalogio.Summary{Create: 3, Update: 1, Delete: 1}
+		want := db.ImportSummary{Create: 3, Update: 1, Delete: 1}
 		if res.Applied || !res.OK() || res.Summary != want {
 			t.Fatalf("applied %v summary %+v, want not applied %+v\n%s", res.Applied, res.Summary, want, rowProblems(res.Rows))
 		}
@@ -369,7 +379,7 @@ func TestImportAllOrNothing(t *testing.T) {
 func TestNativeRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	src := migratedDB(t)
-	if _, err := src.LoadDemo(ctx, app.CLIActor); err != nil {
+	if _, err := loadBuiltIn(t, src, catalogio.Demo); err != nil {
 		t.Fatal(err)
 	}
 	m1, p1 := exportText(t, src)
@@ -422,18 +432,18 @@ func TestLoadRefusesANonEmptyCatalogue(t *testing.T) {
 	if empty, err := d.CatalogEmpty(ctx); err != nil || !empty {
 		t.Fatalf("fresh database: empty = %v, err %v", empty, err)
 	}
-	res, err := d.LoadDemo(ctx, app.CLIActor)
+	res, err := loadBuiltIn(t, d, catalogio.Demo)
 	if err != nil || !res.Applied {
-		t.Fatalf("LoadDemo: %v", err)
+		t.Fatalf("load demo: %v", err)
 	}
 	if empty, _ := d.CatalogEmpty(ctx); empty {
-		t.Error("empty after LoadDemo")
+		t.Error("empty after loading the demo")
 	}
 	before := counts(t, d)
-	for name, load := range map[string]func(context.Context, app.Actor) (*db.ImportResult, error){
-		"demo": d.LoadDemo, "prototype": d.LoadPrototypeSeed,
+	for name, changes := range map[string]func() (*db.CatalogChanges, error){
+		"demo": catalogio.Demo, "prototype": catalogio.PrototypeSeed,
 	} {
-		_, err := load(ctx, app.CLIActor)
+		_, err := loadBuiltIn(t, d, changes)
 		if app.ErrorCode(err) != app.ECONFLICT || app.ErrorMessage(err) != "catalogio.not_empty" {
 			t.Errorf("%s on a loaded catalogue: err %v, want ECONFLICT catalogio.not_empty", name, err)
 		}
@@ -448,7 +458,7 @@ func TestLoadRefusesANonEmptyCatalogue(t *testing.T) {
 func TestDemoPricesInEveryMode(t *testing.T) {
 	ctx := context.Background()
 	d := migratedDB(t)
-	if _, err := d.LoadDemo(ctx, app.CLIActor); err != nil {
+	if _, err := loadBuiltIn(t, d, catalogio.Demo); err != nil {
 		t.Fatal(err)
 	}
 	pc, err := d.PricingCatalog(ctx)
@@ -504,7 +514,7 @@ func TestDemoPricesInEveryMode(t *testing.T) {
 func TestPrototypeUpdateKeepsWhatItDoesNotCarry(t *testing.T) {
 	ctx := context.Background()
 	d := migratedDB(t)
-	if _, err := d.LoadPrototypeSeed(ctx, app.CLIActor); err != nil {
+	if _, err := loadBuiltIn(t, d, catalogio.PrototypeSeed); err != nil {
 		t.Fatal(err)
 	}
 	mats, _ := d.FindMaterials(ctx, db.MaterialFilter{Search: "PER-NAC3-RS"})
@@ -516,7 +526,7 @@ func TestPrototypeUpdateKeepsWhatItDoesNotCarry(t *testing.T) {
 	csv := strings.Join(catalogio.PrototypeMaterialColumns, ",") + "\n" +
 		`update,1,"Riel Superior 3"" reforzado",PER-NAC3-RS,ML,Perfiles,57.5000,6.10,Nuevo proveedor,Blanco,,70.0000` + "\n"
 	res := mustApply(t, d, readStrings(t, catalogio.Prototype, csv, ""), false)
-	if !res.Applied || res.Rows[0].Action != catalogio.ActionUpdate {
+	if !res.Applied || res.Rows[0].Action != db.ActionUpdate {
 		t.Fatalf("result %+v\n%s", res.Rows, rowProblems(res.Rows))
 	}
 	got, err := d.FindMaterialByID(ctx, m.ID)

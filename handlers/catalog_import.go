@@ -138,7 +138,7 @@ type importMessage struct {
 	Text  string
 }
 
-func importRows(l *locales.Translator, rows []catalogio.RowResult) []importRow {
+func importRows(l *locales.Translator, rows []db.ImportRow) []importRow {
 	out := make([]importRow, len(rows))
 	for i, r := range rows {
 		v := importRow{File: r.File, Line: r.Line, Failed: r.Failed(),
@@ -312,7 +312,10 @@ func (s *server) exportCatalog(c *fiber.Ctx) error {
 // before the first visit) is left as it is; any other failure is logged and
 // told, but the setup itself is done.
 func (s *server) loadDemoAfterSetup(c *fiber.Ctx, owner *db.User) string {
-	_, err := s.DB.LoadDemo(c.UserContext(), app.UserActor(owner.ID))
+	ch, err := catalogio.Demo()
+	if err == nil {
+		_, err = s.DB.LoadEmptyCatalog(c.UserContext(), ch, app.UserActor(owner.ID))
+	}
 	switch {
 	case err == nil:
 		return "import.demo_loaded"

@@ -18,6 +18,7 @@ import (
 
 	"cotizador/app"
 	"cotizador/catalogio"
+	"cotizador/db"
 	"cotizador/internal/testutil"
 	"cotizador/pricing"
 )
@@ -59,6 +60,18 @@ var (
 	badFiles  = map[string]string{"materials": testdata + "prototype_bad_materials.csv", "products": testdata + "prototype_bad_products.csv"}
 	tokenRe   = regexp.MustCompile(`name="token" value="([^"]+)"`)
 )
+
+// loadBuiltIn loads a built-in catalogue into the app's empty catalogue.
+func loadBuiltIn(t *testing.T, a *testutil.App, changes func() (*db.CatalogChanges, error)) {
+	t.Helper()
+	ch, err := changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DB.LoadEmptyCatalog(t.Context(), ch, app.CLIActor); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func catalogVersion(t *testing.T, a *testutil.App) int64 {
 	t.Helper()
@@ -241,9 +254,7 @@ func TestImportPreviewThenApply(t *testing.T) {
 
 func TestExportZip(t *testing.T) {
 	a := staff(t)
-	if _, err := a.DB.LoadDemo(t.Context(), app.CLIActor); err != nil {
-		t.Fatal(err)
-	}
+	loadBuiltIn(t, a, catalogio.Demo)
 	cl := a.Login(t, "admin@aluminios.mx")
 	resp, body := cl.Get(t, "/catalogo/exportar")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" {
@@ -310,9 +321,7 @@ func TestSetupLoadsTheDemoCatalogue(t *testing.T) {
 	})
 	t.Run("not offered when the catalogue has data", func(t *testing.T) {
 		a := testutil.NewApp(t)
-		if _, err := a.DB.LoadPrototypeSeed(t.Context(), app.CLIActor); err != nil {
-			t.Fatal(err)
-		}
+		loadBuiltIn(t, a, catalogio.PrototypeSeed)
 		_, body := a.NewClient().Get(t, "/setup")
 		if strings.Contains(body, `name="demo"`) {
 			t.Error("the demo checkbox is offered over an existing catalogue")
