@@ -195,17 +195,40 @@ func startBackups(ctx context.Context, svc *backup.Service) (stop func()) {
 	}
 }
 
-// snapshotBeforeMigrating takes the automatic pre-migration snapshot (see
-// backup.SnapshotBeforeMigrations) and says where it is.
-func snapshotBeforeMigrating(ctx context.Context, cfg Config, d *db.DB, say func(path string)) error {
+// openMigrated is the one way a command opens the database it works on:
+// when migrations are pending on a database that already has a schema it
+// first takes the pre_migration snapshot (see
+// backup.SnapshotBeforeMigrations) and hands its path to say, then
+// migrates. A failed snapshot means nothing is migrated, so no command can
+// change an operator's schema without the way back. It returns how many
+// migrations it applied; on error the database is closed.
+func openMigrated(ctx context.Context, cfg Config, say func(snapshot string)) (*db.DB, int, error) {
+	d, err := db.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return nil, 0, err
+	}
 	m, err := backup.SnapshotBeforeMigrations(ctx, d, cfg.Backup.SnapshotDir, version, d.Clock.Now())
 	if err != nil {
-		return err
+		d.Close()
+		return nil, 0, err
 	}
 	if m != nil {
 		say(m.Path)
 	}
-	return nil
+	n, err := d.MigrateUp(ctx)
+	if err != nil {
+		d.Close()
+		return nil, 0, err
+	}
+	return d, n, nil
+}
+
+// printSnapshot is openMigrated's say for the command line. Commands whose
+// standard output a script reads (a token, a reset link) pass stderr.
+func printSnapshot(w io.Writer) func(string) {
+	return func(path string) {
+		fmt.Fprintf(w, "respaldo previo a la migración / pre-migration snapshot: %s\n", path)
+	}
 }
 
 // liveDBExists refuses to let db.Open create an empty database where an

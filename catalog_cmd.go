@@ -12,7 +12,6 @@ import (
 
 	"cotizador/app"
 	"cotizador/catalogio"
-	"cotizador/db"
 	"cotizador/locales"
 )
 
@@ -63,18 +62,6 @@ func catalogCommand(ctx context.Context, cfg Config, args []string, stdout, stde
 	return &usageError{fmt.Sprintf("catalog: subcomando desconocido / unknown subcommand %q", args[0])}
 }
 
-func openMigrated(ctx context.Context, cfg Config) (*db.DB, error) {
-	d, err := db.Open(ctx, cfg.DBPath)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := d.MigrateUp(ctx); err != nil {
-		d.Close()
-		return nil, err
-	}
-	return d, nil
-}
-
 // catalogImport prints every row's result; any failed row means nothing
 // was written and a non-zero exit.
 func catalogImport(ctx context.Context, cfg Config, tr *locales.Translator, format catalogio.Format, materials, products string,
@@ -98,7 +85,7 @@ func catalogImport(ctx context.Context, cfg Config, tr *locales.Translator, form
 	if err != nil {
 		return err
 	}
-	d, err := openMigrated(ctx, cfg)
+	d, _, err := openMigrated(ctx, cfg, printSnapshot(stdout))
 	if err != nil {
 		return err
 	}
@@ -129,7 +116,7 @@ func catalogImport(ctx context.Context, cfg Config, tr *locales.Translator, form
 // through a temporary file renamed into place, so a reader never sees half
 // a file.
 func catalogExport(ctx context.Context, cfg Config, tr *locales.Translator, dir string, stdout io.Writer) error {
-	d, err := openMigrated(ctx, cfg)
+	d, _, err := openMigrated(ctx, cfg, printSnapshot(stdout))
 	if err != nil {
 		return err
 	}
@@ -178,7 +165,7 @@ func writeFileAtomic(path string, data []byte) error {
 // --if-empty a catalogue that has data is left alone, silently and with
 // exit 0, so `make run` can call it at every start.
 func catalogLoad(ctx context.Context, cfg Config, tr *locales.Translator, which string, ifEmpty bool, stdout io.Writer) error {
-	d, err := openMigrated(ctx, cfg)
+	d, _, err := openMigrated(ctx, cfg, printSnapshot(stdout))
 	if err != nil {
 		return err
 	}

@@ -133,24 +133,22 @@ func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if sub != "up" && sub != "down" && sub != "status" {
 		return &usageError{fmt.Sprintf("migrate: subcomando desconocido / unknown subcommand %q", sub)}
 	}
+	if sub == "up" {
+		d, n, err := openMigrated(ctx, cfg, printSnapshot(stdout))
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		cur, _, _ := d.SchemaVersion(ctx)
+		fmt.Fprintf(stdout, "migraciones aplicadas / migrations applied: %d (versión / version %d)\n", n, cur)
+		return nil
+	}
 	d, err := db.Open(ctx, cfg.DBPath)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	switch sub {
-	case "up":
-		if err := snapshotBeforeMigrating(ctx, cfg, d, func(path string) {
-			fmt.Fprintf(stdout, "respaldo previo a la migración / pre-migration snapshot: %s\n", path)
-		}); err != nil {
-			return err
-		}
-		n, err := d.MigrateUp(ctx)
-		if err != nil {
-			return err
-		}
-		cur, _, _ := d.SchemaVersion(ctx)
-		fmt.Fprintf(stdout, "migraciones aplicadas / migrations applied: %d (versión / version %d)\n", n, cur)
 	case "down":
 		v, err := d.MigrateDown(ctx)
 		if err != nil {
@@ -180,7 +178,9 @@ func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 // serve migrates, then serves HTTP until ctx is cancelled; it then drains
 // open requests for up to shutdownTimeout and closes the database.
 func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
-	d, err := db.Open(ctx, cfg.DBPath)
+	d, n, err := openMigrated(ctx, cfg, func(path string) {
+		logger.Info("pre-migration snapshot", "file", path)
+	})
 	if err != nil {
 		return err
 	}
@@ -190,15 +190,6 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 		}
 		logger.Info("database closed", "path", cfg.DBPath)
 	}()
-	if err := snapshotBeforeMigrating(ctx, cfg, d, func(path string) {
-		logger.Info("pre-migration snapshot", "file", path)
-	}); err != nil {
-		return err
-	}
-	n, err := d.MigrateUp(ctx)
-	if err != nil {
-		return err
-	}
 	cur, _, _ := d.SchemaVersion(ctx)
 	logger.Info("migrations applied", "count", n, "version", cur)
 

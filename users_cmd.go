@@ -37,14 +37,11 @@ func userCommand(ctx context.Context, cfg Config, args []string, stdin io.Reader
 	if *email == "" {
 		return &usageError{"user: falta --email / --email is required"}
 	}
-	d, err := db.Open(ctx, cfg.DBPath)
+	d, _, err := openMigrated(ctx, cfg, printSnapshot(stderr))
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.MigrateUp(ctx); err != nil {
-		return err
-	}
 
 	switch args[0] {
 	case "create":
@@ -144,14 +141,11 @@ func tokenCommand(ctx context.Context, cfg Config, args []string, stdout, stderr
 	if *email == "" {
 		return &usageError{"token create: falta --email / --email is required"}
 	}
-	d, err := db.Open(ctx, cfg.DBPath)
+	d, _, err := openMigrated(ctx, cfg, printSnapshot(stderr))
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.MigrateUp(ctx); err != nil {
-		return err
-	}
 	u, err := d.FindUserByEmail(ctx, *email)
 	if err != nil {
 		return fmt.Errorf("no existe el usuario / no such user: %s", *email)
