@@ -295,8 +295,15 @@ func TestFormulaLiveCheck(t *testing.T) {
 		// 2 × (1.5 / 2) = 1.5 m × 1.05 = 1.575 m × $48 = $75.60
 		{"prototype formula", url.Values{"bom_material": {"PER-NAC3-JA"}, "bom_qty": {"2 * (width_m / 2)"}, "bom_waste": {"1.05"}}, "1.575 ML"},
 		{"its cost", url.Values{"bom_material": {"PER-NAC3-JA"}, "bom_qty": {"2 * (width_m / 2)"}, "bom_waste": {"1.05"}}, "$75.60 MXN"},
-		// 2 cuts of 1500 − 2×20 = 1460 mm → 2.92 m; no waste given → material's (none) → 1
-		{"cuts", url.Values{"bom_material": {"PER-NAC3-RS"}, "bom_count": {"2"}, "bom_length": {"width_mm - 2 * 20"}}, "2 × 1460 mm → 2.92 ML"},
+		// 2 cuts of 1500 − 2×20 = 1460 mm → 2.92 m; no waste on the line nor the
+		// material: a profile takes the company's 1.10, as in a quote → 3.212 m
+		{"cuts", url.Values{"bom_material": {"PER-NAC3-RS"}, "bom_count": {"2"}, "bom_length": {"width_mm - 2 * 20"}}, "2 × 1460 mm → 3.212 ML"},
+		// As in a quote, 1.5 pieces are 2 and 1500 / 7 = 214.29 mm is cut at 214 mm:
+		// 2 × 0.214 m × 1.05 = 0.4494 → 0.449 m
+		{"cut count rounded up, length to the mm", url.Values{"bom_material": {"PER-NAC3-RS"}, "bom_count": {"1.5"},
+			"bom_length": {"width_mm / 7"}, "bom_waste": {"1.05"}}, "2 × 214 mm → 0.449 ML"},
+		{"round digits out of range", url.Values{"bom_material": {"HER-ROD-3"}, "bom_qty": {"round(width_m, 20)"}},
+			"los decimales de round deben ser un número entero entre -15 y 15"},
 		{"hojas variable", url.Values{"bom_material": {"HER-ROD-3"}, "bom_qty": {"hojas * 2"}}, "4 PZA"},
 		{"negative counts as zero", url.Values{"bom_material": {"HER-ROD-3"}, "bom_qty": {"1 - width_m"}}, "0 PZA"},
 		{"unknown variable", url.Values{"bom_material": {"HER-ROD-3"}, "bom_qty": {"anchoo * 2"}}, "variable desconocida «anchoo» en la posición 1"},

@@ -126,8 +126,11 @@ func productForm(c *fiber.Ctx) (*form, *db.Product, []bomRow) {
 				for _, e := range fe {
 					if idx, field, ok := bomField(e.Field); ok && idx < len(rows) {
 						msg, args := e.Key, e.Args
+						// Next to its formula, a formula that does not compile
+						// needs no "Formula of line N:" around its reason; one
+						// that fails at a size keeps the size it fails at.
 						var ferr *pricing.FormulaError
-						if errors.As(e.Err, &ferr) {
+						if e.Key == "catalog.bom_formula" && errors.As(e.Err, &ferr) {
 							msg, args = ferr.Key, ferr.Args()
 						}
 						rows[idx].Errors[field] = &bomFieldError{Message: msg, Args: args}
@@ -362,107 +365,86 @@ func (s *server) bomRowPartial(c *fiber.Ctx) error {
 		"Materials": materials, "Roles": bomRoles, "CanEdit": true})
 }
 
-// formulaResult is what the BOM editor shows next to a line as it is typed.
+// formulaResult is what the BOM editor shows next to a line as it is typed:
+// the line as a quote of the sample size prices it, or why it cannot.
 type formulaResult struct {
-	OK        bool
-	Message   string
-	Args      map[string]any
-	Cuts      bool
-	Count     string
-	LengthMM  string
-	Quantity  string // per window, after waste
-	Unit      pricing.Unit
-	Waste     string
-	UnitPrice decimal.Decimal
-	Cost      decimal.Decimal
+	OK      bool
+	Message string
+	Args    map[string]any
+	Cuts    bool // the line is given as cuts: show count × length
+	Line    pricing.LineDetail
 }
 
-// formulaCheck evaluates one BOM line for the sample size (htmx, as typed):
-// the formula's value, the quantity after waste and its cost at base price.
+// formulaCheck evaluates one BOM line for the sample size (htmx, as typed).
 // It is a GET: it changes nothing, and htmx then sends only the row's
-// fields, not the whole product form around them.
+// fields (with the sample size, hojas and glass deductions), not the whole
+// product form around them.
 func (s *server) formulaCheck(c *fiber.Ctx) error {
 	res := s.evalBOMLine(c)
 	return s.renderPartial(c, fiber.StatusOK, "formula_result", fiber.Map{"R": res})
 }
 
+// evalBOMLine parses the row and hands it to pricing.EvalBOMLine, the rule
+// quotes price the line with (cut counts and lengths rounded, the
+// company's profile waste and pricing mode), so that the value shown is
+// what a quote will charge; the handler only parses and renders.
 func (s *server) evalBOMLine(c *fiber.Ctx) formulaResult {
 	fail := func(msg string, args map[string]any) formulaResult {
 		return formulaResult{Message: msg, Args: args}
 	}
-	f := newForm(c, "sample_w", "sample_h", "hojas", "bom_material", "bom_qty", "bom_count", "bom_length", "bom_waste", "bom_role")
-	w := decimalField(f, "sample_w", true, one, maxMM)
-	h := decimalField(f, "sample_h", true, one, maxMM)
-	hojas := validate.Int(f.Errors, "hojas", f.Get("hojas"), false, 0, 8)
-	waste := decimalField(f, "bom_waste", false, zero, three)
-	if len(f.Errors) > 0 {
-		for _, e := range f.Errors {
-			return fail(e.Message, e.Args)
-		}
+	f := newForm(c, "sample_w", "sample_h", "hojas", "glass_deduct_w_mm", "glass_deduct_h_mm",
+		"bom_material", "bom_qty", "bom_count", "bom_length", "bom_waste", "bom_role")
+	p := pricing.Product{
+		Hojas:          validate.Int(f.Errors, "hojas", f.Get("hojas"), false, 0, 8),
+		GlassDeductWMM: decimalField(f, "glass_deduct_w_mm", false, zero, decimal.NewFromInt(1000)).Truncate(0),
+		GlassDeductHMM: decimalField(f, "glass_deduct_h_mm", false, zero, decimal.NewFromInt(1000)).Truncate(0),
 	}
-	cat, err := s.DB.PricingCatalog(c.UserContext())
+	sample := pricing.BOMLineSample{WidthMM: decimalField(f, "sample_w", true, one, maxMM), HeightMM: decimalField(f, "sample_h", true, one, maxMM)}
+	line := pricing.BOMLine{
+		MaterialCode:     f.Get("bom_material"),
+		Role:             pricing.Role(validate.Choice(f.Errors, "bom_role", f.Get("bom_role"), false, bomRoles...)),
+		QuantityFormula:  strings.TrimSpace(f.Get("bom_qty")),
+		CutCountFormula:  strings.TrimSpace(f.Get("bom_count")),
+		CutLengthFormula: strings.TrimSpace(f.Get("bom_length")),
+		WasteFactor:      decimalField(f, "bom_waste", false, zero, three),
+	}
+	for _, e := range f.Errors {
+		return fail(e.Message, e.Args)
+	}
+	switch {
+	case line.MaterialCode == "":
+		return fail("catalog.choose_material", nil)
+	case line.QuantityFormula == "" && (line.CutCountFormula == "" || line.CutLengthFormula == ""):
+		return fail("catalog.bom_quantity", nil)
+	}
+	ctx := c.UserContext()
+	cat, err := s.DB.PricingCatalog(ctx)
 	if err != nil {
+		s.Logger.Error("formula check: catalogue", "err", err)
 		return fail("error.internal", nil)
 	}
-	m, ok := cat.Material(f.Get("bom_material"))
-	if !ok {
-		return fail("catalog.choose_material", nil)
+	cs, err := s.DB.CompanySettings(ctx)
+	if err != nil {
+		s.Logger.Error("formula check: settings", "err", err)
+		return fail("error.internal", nil)
 	}
-	dims := pricing.NewDims(w, h, hojas, 1)
-	eval := func(src string) (decimal.Decimal, *formulaResult) {
-		fm, err := pricing.CompileFormula(src)
-		if err == nil {
-			var v float64
-			if v, err = fm.Eval(dims); err == nil {
-				if v < 0 {
-					v = 0 // a negative result counts as zero
-				}
-				return decimal.NewFromFloat(v), nil
-			}
-		}
+	sample.Mode, sample.ProfileWaste = cs.PricingMode, cs.Rates.ProfileWaste
+	ld, err := pricing.EvalBOMLine(cat, p, line, sample)
+	if err != nil {
+		// The formula's own error says what is wrong and where; the
+		// quote's wrapping of it ("could not calculate …") adds nothing here.
 		var fe *pricing.FormulaError
 		if errors.As(err, &fe) {
-			r := fail(fe.Key, fe.Args())
-			return decimal.Zero, &r
+			return fail(fe.Key, fe.Args())
 		}
-		r := fail("formula.invalid", map[string]any{"Detail": ""})
-		return decimal.Zero, &r
+		var fes pricing.FieldErrors
+		if errors.As(err, &fes) && len(fes) > 0 {
+			return fail(fes[0].Key, fes[0].Args)
+		}
+		s.Logger.Error("formula check", "err", err)
+		return fail("error.internal", nil)
 	}
-	res := formulaResult{OK: true, Unit: m.Unit}
-	var q decimal.Decimal
-	if src := strings.TrimSpace(f.Get("bom_qty")); src != "" {
-		v, bad := eval(src)
-		if bad != nil {
-			return *bad
-		}
-		q = v
-	} else {
-		cs, ls := strings.TrimSpace(f.Get("bom_count")), strings.TrimSpace(f.Get("bom_length"))
-		if cs == "" || ls == "" {
-			return fail("catalog.bom_quantity", nil)
-		}
-		count, bad := eval(cs)
-		if bad != nil {
-			return *bad
-		}
-		length, bad := eval(ls)
-		if bad != nil {
-			return *bad
-		}
-		res.Cuts, res.Count, res.LengthMM = true, count.Round(2).String(), length.Round(1).String()
-		q = count.Mul(length).Div(decimal.NewFromInt(1000))
-	}
-	if waste.IsZero() {
-		waste = m.WasteFactor
-	}
-	if waste.IsZero() {
-		waste = one
-	}
-	q = pricing.RoundQty(q.Mul(waste))
-	res.Quantity, res.Waste = q.String(), waste.String()
-	res.UnitPrice = m.Cost
-	res.Cost = pricing.RoundMoney(q.Mul(m.Cost))
-	return res
+	return formulaResult{OK: true, Cuts: line.QuantityFormula == "", Line: ld}
 }
 
 // previewForm reads the preview inputs, with defaults.
