@@ -278,7 +278,7 @@ func backupCommand(ctx context.Context, cfg Config, args []string, stdout, stder
 			fmt.Fprintf(stdout, "sin respaldos locales en / no local snapshots in %s\n", cfg.Backup.SnapshotDir)
 		}
 		for _, m := range all {
-			fmt.Fprintf(stdout, "%s  %-13s %10s  v%d  %s\n", m.CreatedAt.Format(time.RFC3339), m.Origin, byteSize(m.CompressedBytes), m.SchemaVersion, m.Path)
+			fmt.Fprintf(stdout, "%s  %-13s %10s  v%d  %s\n", m.CreatedAt.Format(time.RFC3339), m.Origin, backup.ByteSize(m.CompressedBytes), m.SchemaVersion, m.Path)
 		}
 		return nil
 	}
@@ -333,7 +333,7 @@ func backupCommand(ctx context.Context, cfg Config, args []string, stdout, stder
 			}
 		}
 		fmt.Fprintf(stdout, "respaldo local / snapshot: %s\n", m.Path)
-		fmt.Fprintf(stdout, "  tamaño / size: %s (%s comprimido / compressed)\n", byteSize(m.SizeBytes), byteSize(m.CompressedBytes))
+		fmt.Fprintf(stdout, "  tamaño / size: %s (%s comprimido / compressed)\n", backup.ByteSize(m.SizeBytes), backup.ByteSize(m.CompressedBytes))
 		fmt.Fprintf(stdout, "  SHA-256: %s\n", m.SHA256)
 		fmt.Fprintf(stdout, "  metadatos / metadata: %s\n", m.MetaPath())
 		printTables(stdout, m.Tables)
@@ -368,18 +368,6 @@ func printTables(w io.Writer, tables []backup.TableCount) {
 	for _, t := range tables {
 		fmt.Fprintf(w, "    %-28s %d\n", t.Name, t.Rows)
 	}
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 const restoreUsage = `Uso / usage:
@@ -529,7 +517,7 @@ var restoredSuffix = regexp.MustCompile(`-restored-\d{8}T\d{6}Z$`)
 func printRestoreSummary(w io.Writer, s restoreSummary) {
 	r := s.Report
 	fmt.Fprintf(w, "RESTAURACIÓN VERIFICADA / VERIFIED RESTORE\n")
-	fmt.Fprintf(w, "  archivo nuevo / new file:        %s (%s)\n", s.Dest, byteSize(r.SizeBytes))
+	fmt.Fprintf(w, "  archivo nuevo / new file:        %s (%s)\n", s.Dest, backup.ByteSize(r.SizeBytes))
 	fmt.Fprintf(w, "  origen / source:                 %s\n", s.Source)
 	fmt.Fprintf(w, "  restaurado al / restored to:     %s\n", s.RestoredTo)
 	if s.TXID != "" {

@@ -92,7 +92,7 @@ func (s *server) backupsPage(c *fiber.Ctx) error {
 	for _, m := range o.Snapshots {
 		rows = append(rows, snapshotRow{
 			File: m.File, When: s.localTime(m.CreatedAt), Origin: "backup.origin." + m.Origin,
-			Size: byteSize(m.CompressedBytes), SHA: m.SHA256[:min(12, len(m.SHA256))], Schema: m.SchemaVersion,
+			Size: backup.ByteSize(m.CompressedBytes), SHA: m.SHA256[:min(12, len(m.SHA256))], Schema: m.SchemaVersion,
 		})
 	}
 	data["Snapshots"] = rows
@@ -264,16 +264,4 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

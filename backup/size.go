@@ -1,0 +1,18 @@
+package backup
+
+import "fmt"
+
+// ByteSize writes a file size for people (binary units, one decimal), as
+// the command line and the Respaldos page both show snapshot and database
+// sizes.
+func ByteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
