@@ -115,8 +115,30 @@ func (db *DB) TouchSession(ctx context.Context, id int64, ip string) error {
 // RevokeSession ends one session. userID restricts it to that user's
 // sessions (0: any), so a user can only end their own.
 func (db *DB) RevokeSession(ctx context.Context, id, userID int64, actor app.Actor) error {
-	q := `UPDATE sessions SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`
-	args := []any{app.FormatTime(db.Clock.Now()), actor, id}
+	err := db.revoke(ctx, revokeSession, id, userID, actor)
+	// Cached sessions would keep the revoked one alive for the memo's TTL.
+	db.memo.forgetSessions()
+	return err
+}
+
+// revocable is a table of credentials that are revoked, never deleted: the
+// row stays for "Mi cuenta" and the security log.
+type revocable struct {
+	update   string // marks one live row revoked: revoked_at, revoked_by, id
+	notFound string // message id when no live row matched
+}
+
+var (
+	revokeSession  = revocable{`UPDATE sessions SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`, "session.not_found"}
+	revokeAPIToken = revocable{`UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`, "token.not_found"}
+)
+
+// revoke marks one live session or API token revoked. userID restricts it
+// to that user's rows (0: any user's, for owners and admins), so a user can
+// end only their own; another user's row is ENOTFOUND like a missing one,
+// which says nothing about whether it exists.
+func (db *DB) revoke(ctx context.Context, r revocable, id, userID int64, actor app.Actor) error {
+	q, args := r.update, []any{app.FormatTime(db.Clock.Now()), actor, id}
 	if userID != 0 {
 		q += ` AND user_id = ?`
 		args = append(args, userID)
@@ -125,9 +147,8 @@ func (db *DB) RevokeSession(ctx context.Context, id, userID int64, actor app.Act
 	if err != nil {
 		return err
 	}
-	db.memo.forgetSessions()
 	if n, _ := res.RowsAffected(); n == 0 {
-		return app.Errorf(app.ENOTFOUND, "session.not_found")
+		return app.Errorf(app.ENOTFOUND, r.notFound)
 	}
 	return nil
 }

@@ -71,20 +71,9 @@ func (db *DB) TouchAPIToken(ctx context.Context, id int64) error {
 // RevokeAPIToken revokes a token; userID restricts it to that user's tokens
 // (0: any user's, for owners and admins).
 func (db *DB) RevokeAPIToken(ctx context.Context, id, userID int64, actor app.Actor) error {
-	q := `UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`
-	args := []any{app.FormatTime(db.Clock.Now()), actor, id}
-	if userID != 0 {
-		q += ` AND user_id = ?`
-		args = append(args, userID)
-	}
-	res, err := db.Writer.ExecContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return app.Errorf(app.ENOTFOUND, "token.not_found")
-	}
-	return nil
+	// Bearer requests read the token from the database every time (no memo),
+	// so the revocation acts on the next request without clearing anything.
+	return db.revoke(ctx, revokeAPIToken, id, userID, actor)
 }
 
 // FindUserAPITokens lists a user's tokens, newest first, revoked ones too.
