@@ -141,3 +141,32 @@ func TestProductFormRefusesUnevaluableFormulas(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviewRendersNestedFormulaError: a formula that fails inside the
+// size range (not at a corner, so it could be saved) makes the price
+// preview show the quote's error with the formula's reason rendered by the
+// locale too, in the reader's language.
+func TestPreviewRendersNestedFormulaError(t *testing.T) {
+	a, admin := catalogApp(t)
+	resp, body := admin.PostForm(t, "/catalogo/productos", url.Values{"code": {"VEN-HUECO"}, "name": {"Con hueco"}, "category": {"ventana"},
+		"type": {"fija"}, "hojas": {"1"}, "min_width_mm": {"800"}, "max_width_mm": {"2400"}, "min_height_mm": {"600"}, "max_height_mm": {"2000"},
+		"labor_rate_m2": {"45"}, "complexity": {"1"}, "active": {"1"},
+		"bom_material": {"CON-SIL-NEU"}, "bom_role": {"consumible"}, "bom_qty": {"1 / (width_mm - 1000)"},
+		"bom_count": {""}, "bom_length": {""}, "bom_waste": {""}, "bom_desc": {"Silicón"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: status %d\n%s", resp.StatusCode, body)
+	}
+	id := productID(t, a, "VEN-HUECO")
+	tests := []struct{ lang, want string }{
+		{"es", "No se pudo calcular «Silicona» del producto «Con hueco»: el resultado no es un número válido (¿división entre cero o raíz de un negativo?)"},
+		{"en", "«Silicona» of the product «Con hueco» could not be calculated: the result is not a valid number (division by zero or root of a negative?)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			_, body := admin.Get(t, fmt.Sprintf("/catalogo/productos/%d/vista-previa?ancho=1000&alto=1000&lang=%s", id, tt.lang), "HX-Request", "true")
+			if !strings.Contains(body, tt.want) {
+				t.Errorf("preview lacks %q:\n%s", tt.want, body)
+			}
+		})
+	}
+}
