@@ -51,14 +51,9 @@ func CanTransition(from, to string, expired bool) bool {
 	return false
 }
 
-// mexicoCity is where dates of quotes are counted (validity, folio year).
-var mexicoCity = func() *time.Location {
-	loc, err := time.LoadLocation("America/Mexico_City")
-	if err != nil {
-		return time.FixedZone("CST", -6*60*60)
-	}
-	return loc
-}()
+// mexicoCity is where dates of quotes are counted (validity, folio year):
+// the store's short name for app.MexicoCity, which pages show too.
+var mexicoCity = app.MexicoCity
 
 // Today is the date in Mexico City, as quotes store dates.
 func Today(now time.Time) string { return now.In(mexicoCity).Format("2006-01-02") }

@@ -3,21 +3,15 @@ package handlers
 import (
 	"fmt"
 	"time"
-	_ "time/tzdata" // the zone database travels in the binary: slim images lack it
 
 	"github.com/gofiber/fiber/v2"
+
+	"cotizador/app"
 )
 
-// mexicoCity is where the shops are: pages show its local time.
-var mexicoCity = mustLoadLocation("America/Mexico_City")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err) // cannot happen with time/tzdata embedded
-	}
-	return loc
-}
+// mexicoCity is the handlers' short name for app.MexicoCity, where pages
+// show the time.
+var mexicoCity = app.MexicoCity
 
 func (s *server) home(c *fiber.Ctx) error {
 	return s.renderPage(c, fiber.StatusOK, "home", "", nil)
