@@ -214,43 +214,38 @@ func (s *server) quoteCalc(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := &quoteView{Draft: d}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	which := c.FormValue("linea")
-	all := fiber.Map{"Q": v, "All": true}
 	if which == "all" || which == "" {
-		return s.renderPartial(c, fiber.StatusOK, "quote_recalc", all)
+		return s.sendRecalc(c, d, nil, nil)
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(which, "mat-"))
 	if err != nil {
 		return app.Errorf(app.EINVALID, "error.bad_request.body")
 	}
-	data := fiber.Map{"Q": v}
+	var line *quoting.Line
+	var mat *quoting.MatLine
 	if strings.HasPrefix(which, "mat-") {
 		for _, m := range d.Mats {
 			if m.N == n {
-				data["Mat"] = m
+				mat = m
 			}
 		}
 	} else {
 		for _, l := range d.Lines {
 			if l.N == n {
-				data["Line"] = l
+				line = l
 			}
 		}
 	}
-	if data["Line"] == nil && data["Mat"] == nil {
-		// The line was just removed: everything else may have changed.
-		return s.renderPartial(c, fiber.StatusOK, "quote_recalc", all)
-	}
-	if c.FormValue("detalle") != "" {
-		l, _ := data["Line"].(*quoting.Line)
-		if l == nil || l.Result == nil {
-			return s.renderPartial(c, fiber.StatusOK, "quote_recalc", data)
+	if line != nil && c.FormValue("detalle") != "" {
+		if line.Result == nil {
+			return s.sendRecalc(c, d, line, nil)
 		}
-		return s.renderPartial(c, fiber.StatusOK, "quote_recalc", fiber.Map{"Detail": l.Result.Lines})
+		return s.renderPartial(c, fiber.StatusOK, "quote_breakdown", fiber.Map{"Lines": line.Result.Lines})
 	}
-	return s.renderPartial(c, fiber.StatusOK, "quote_recalc", data)
+	// A line that was just removed answers every box: the rest may have changed.
+	return s.sendRecalc(c, d, line, mat)
 }
 
 // quoteLineRow is a new empty line for the editor's "add line" buttons.

@@ -104,6 +104,9 @@ func New(d Deps) (*fiber.App, error) {
 	engine.AddFunc("sketch", sketchSVG)
 	engine.AddFunc("list", func(xs ...string) []string { return xs })
 	engine.AddFunc("shown", quoting.ShownPrice)
+	engine.AddFunc("lineResult", lineResultHTML)
+	engine.AddFunc("matResult", matResultHTML)
+	engine.AddFunc("quoteTotals", totalsHTML)
 	engine.AddFunc("date", func(t time.Time) string { return t.In(mexicoCity).Format("02/01/2006") })
 	engine.AddFunc("day", func(d string) string {
 		if t, err := time.Parse("2006-01-02", d); err == nil {
