@@ -231,15 +231,7 @@ func (s *server) materialCost(c *fiber.Ctx) error {
 }
 
 func (s *server) materialDelete(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.DeleteMaterial(c.UserContext(), id, actor(c)); err != nil {
-		return err
-	}
-	s.setFlash(c, "success", "catalog.deleted")
-	return redirect(c, "/catalogo/materiales")
+	return s.softDelete(c, s.DB.DeleteMaterial, "catalog.deleted", "/catalogo/materiales")
 }
 
 func (s *server) colourPriceSet(c *fiber.Ctx) error {
@@ -353,15 +345,7 @@ func (s *server) colourUpdate(c *fiber.Ctx) error {
 }
 
 func (s *server) colourDelete(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.DeleteColour(c.UserContext(), id, actor(c)); err != nil {
-		return err
-	}
-	s.setFlash(c, "success", "catalog.deleted")
-	return redirect(c, "/catalogo/colores")
+	return s.softDelete(c, s.DB.DeleteColour, "catalog.deleted", "/catalogo/colores")
 }
 
 // colourValues fills a colour form with a colour's values.

@@ -227,13 +227,5 @@ func (s *server) customerUpdate(c *fiber.Ctx) error {
 }
 
 func (s *server) customerDelete(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.DeleteCustomer(c.UserContext(), id, actor(c)); err != nil {
-		return err
-	}
-	s.setFlash(c, "success", "customer.deleted")
-	return redirect(c, "/clientes")
+	return s.softDelete(c, s.DB.DeleteCustomer, "customer.deleted", "/clientes")
 }

@@ -343,15 +343,7 @@ func (s *server) productUpdate(c *fiber.Ctx) error {
 }
 
 func (s *server) productDelete(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.DeleteProduct(c.UserContext(), id, actor(c)); err != nil {
-		return err
-	}
-	s.setFlash(c, "success", "catalog.deleted")
-	return redirect(c, "/catalogo/productos")
+	return s.softDelete(c, s.DB.DeleteProduct, "catalog.deleted", "/catalogo/productos")
 }
 
 // bomRowPartial returns an empty BOM row for the editor's "add line" button.
