@@ -29,17 +29,34 @@ type PricingCatalog struct {
 	Version int64
 }
 
-// PricingCatalog returns the active catalogue for pricing. It costs one
-// small query when nothing changed since the last call.
+// catalogRecheck bounds how long the pricing catalogue is used without
+// asking for the catalogue's version when no commit happened in this
+// process: a change by another process (the CLI) is seen within it.
+const catalogRecheck = time.Second
+
+// PricingCatalog returns the active catalogue for pricing. When nothing was
+// committed in this process since the last check, and that check is under
+// catalogRecheck old, it costs nothing; otherwise one small query, and a
+// reload only when the catalogue's version (kept by triggers) moved.
 func (db *DB) PricingCatalog(ctx context.Context) (*PricingCatalog, error) {
+	c := &db.memo.catalog
+	seen := commits.Load()
+	c.mu.Lock()
+	if c.snap != nil && c.commits == seen && time.Since(c.checked) < catalogRecheck {
+		snap := c.snap
+		c.mu.Unlock()
+		return snap, nil
+	}
+	c.mu.Unlock()
 	v, _, err := db.CatalogVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c := &db.memo.catalog
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	checked := time.Now()
 	if c.snap != nil && c.snap.Version == v {
+		c.commits, c.checked = seen, checked
 		return c.snap, nil
 	}
 	mc, err := db.loadPricingCatalog(ctx)
@@ -47,6 +64,7 @@ func (db *DB) PricingCatalog(ctx context.Context) (*PricingCatalog, error) {
 		return nil, err
 	}
 	c.snap = &PricingCatalog{MemCatalog: mc, Version: v}
+	c.commits, c.checked = seen, checked
 	return c.snap, nil
 }
 

@@ -14,9 +14,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	sqlite3 "github.com/mattn/go-sqlite3"
 
 	"cotizador/app"
 )
@@ -35,6 +36,28 @@ type DB struct {
 	Clock  app.Clock
 
 	memo *memo
+}
+
+// driverName is mattn's driver with our connection hook: it counts the
+// commits made through this process's connections, so memoised reads (the
+// pricing catalogue) know when something may have changed without asking
+// the database on every request.
+const driverName = "sqlite3_cotizador"
+
+// commits counts commits through any connection this process opened. The
+// hook runs just before a commit completes; readers pair it with a short
+// recheck interval (see PricingCatalog) for that window and for writes by
+// other processes.
+var commits atomic.Uint64
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+		conn.RegisterCommitHook(func() int {
+			commits.Add(1)
+			return 0
+		})
+		return nil
+	}})
 }
 
 // DSN returns the connection string used in production and in tests: every
@@ -68,7 +91,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("db: create folder: %w", err)
 		}
 	}
-	writer, err := sql.Open("sqlite3", DSN(path, true))
+	writer, err := sql.Open(driverName, DSN(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("db: open writer: %w", err)
 	}
@@ -81,7 +104,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	reader, err := sql.Open("sqlite3", DSN(path, false))
+	reader, err := sql.Open(driverName, DSN(path, false))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("db: open reader: %w", err)

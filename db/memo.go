@@ -23,6 +23,10 @@ type memo struct {
 	catalog struct {
 		mu   sync.Mutex
 		snap *PricingCatalog
+		// commits and checked are the commit count and the time when the
+		// snapshot's version was last confirmed.
+		commits uint64
+		checked time.Time
 	}
 	// gen moves on every forgetSessions; a lookup that started before a
 	// revocation must not cache what it read.
