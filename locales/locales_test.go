@@ -297,3 +297,42 @@ func TestPricingMessages(t *testing.T) {
 		})
 	}
 }
+
+// selfNested is a message whose Reason is itself: rendering must stop.
+type selfNested struct{}
+
+func (s selfNested) MessageID() string           { return "catalogio.invalid" }
+func (s selfNested) MessageData() map[string]any { return map[string]any{"Reason": s} }
+
+// TestNestedMessages: a template argument that is itself a message is
+// rendered first, in the same language, at any depth; the caller's argument
+// map is left as it was; a message that contains itself stops rendering.
+func TestNestedMessages(t *testing.T) {
+	b, err := NewBundle(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	formula := &pricing.FormulaError{Key: "formula.unknown_variable", Pos: 1, Detail: "anchoo"}
+	line := &pricing.FieldError{Field: "bom[0].quantity_formula", Key: "catalog.bom_formula", Args: map[string]any{"Line": 1, "Reason": formula}}
+	args := map[string]any{"Reason": line}
+	tests := []struct {
+		name, lang, id string
+		args           map[string]any
+		want           string
+	}{
+		{"one level", "es", "catalog.bom_formula", line.Args, "Fórmula de la línea 1: variable desconocida «anchoo» en la posición 1"},
+		{"two levels (a CSV row's reason)", "es", "catalogio.invalid", args, "Fórmula de la línea 1: variable desconocida «anchoo» en la posición 1"},
+		{"two levels in English", "en", "catalogio.invalid", args, "Formula of line 1: unknown variable «anchoo» at position 1"},
+		{"a message that contains itself", "es", "catalogio.invalid", map[string]any{"Reason": selfNested{}}, "catalogio.invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := b.Translator(tt.lang).Map(tt.id, tt.args); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+	if args["Reason"] != line || line.Args["Reason"] != formula {
+		t.Error("rendering replaced the caller's arguments")
+	}
+}
