@@ -27,6 +27,51 @@ type table struct {
 	r    *csv.Reader
 	cols map[string]int
 	rows int
+	// unquote: cells the native export neutralised (see neutralise) get
+	// their value back. The prototype's files are read as it writes them.
+	unquote bool
+}
+
+// formulaLead reports whether a spreadsheet may read a cell that starts
+// with c as a formula: OWASP's CSV injection list (=, +, -, @, tab, CR).
+func formulaLead(c byte) bool {
+	switch c {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
+}
+
+// neutralise makes a cell safe to open in a spreadsheet: a value that a
+// spreadsheet could run as a formula (a name like =HYPERLINK(…), a
+// formula like -1+width_m) is written after a single quote, which makes it
+// text. Every cell goes through it, whatever its column, so the rule is
+// the same for all. A value that already starts with quotes before such a
+// character gets one quote more, so unneutralise always gives back
+// exactly the value, and an export imported and exported again is the
+// same bytes.
+func neutralise(v string) string {
+	i := 0
+	for i < len(v) && v[i] == '\'' {
+		i++
+	}
+	if i < len(v) && formulaLead(v[i]) {
+		return "'" + v
+	}
+	return v
+}
+
+// unneutralise undoes neutralise: a cell of one or more quotes followed by
+// a formula character loses its first quote.
+func unneutralise(v string) string {
+	if len(v) < 2 || v[0] != '\'' {
+		return v
+	}
+	rest := strings.TrimLeft(v, "'")
+	if rest != "" && formulaLead(rest[0]) {
+		return v[1:]
+	}
+	return v
 }
 
 // openTable reads the header and checks it has exactly the given columns,
@@ -179,6 +224,11 @@ func (t *table) next(c *db.CatalogChanges) (rec record, ok bool) {
 			row.Fail("", "catalogio.too_many_rows", map[string]any{"Max": MaxRows})
 			c.AddRow(row)
 			return record{}, false
+		}
+		if t.unquote {
+			for i, f := range fields {
+				fields[i] = unneutralise(f)
+			}
 		}
 		rec := record{t: t, fields: fields, line: line}
 		if rec.blank() {

@@ -45,3 +45,20 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNeutralise: whatever a cell holds, the export's cell never starts a
+// spreadsheet formula and the reader gets the value back exactly.
+func FuzzNeutralise(f *testing.F) {
+	for _, s := range []string{"", "=1", "'=1", "''", "-x", "\t", "'\r", "@", "+", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		cell := neutralise(v)
+		if cell != "" && formulaLead(cell[0]) {
+			t.Errorf("neutralise(%q) = %q starts a formula", v, cell)
+		}
+		if got := unneutralise(cell); got != v {
+			t.Errorf("unneutralise(neutralise(%q)) = %q", v, got)
+		}
+	})
+}

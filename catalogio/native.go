@@ -120,6 +120,7 @@ func readNativeMaterials(c *db.CatalogChanges, file string, rd io.Reader) {
 	if t == nil {
 		return
 	}
+	t.unquote = true
 	colours, materials, prices := seen{}, seen{}, seen{}
 	for {
 		rec, ok := t.next(c)
@@ -217,6 +218,7 @@ func readNativeProducts(c *db.CatalogChanges, file string, rd io.Reader) {
 	if t == nil {
 		return
 	}
+	t.unquote = true
 	type bomRow struct {
 		row  int
 		line pricing.BOMLine
@@ -383,19 +385,26 @@ func boolText(b bool) string {
 	return "0"
 }
 
+// nativeRows writes the header and returns a function that writes one
+// row given by column name, every cell neutralised against spreadsheet
+// formulas (columns a row does not use stay empty).
+func nativeRows(cw *csv.Writer, columns []string) func(map[string]string) {
+	_ = cw.Write(columns)
+	return func(vals map[string]string) {
+		rec := make([]string, len(columns))
+		for i, col := range columns {
+			rec[i] = neutralise(vals[col])
+		}
+		_ = cw.Write(rec)
+	}
+}
+
 func writeNativeMaterials(w io.Writer, s *db.CatalogSnapshot) error {
 	if _, err := w.Write(utf8BOM); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write(NativeMaterialColumns)
-	row := func(vals map[string]string) {
-		rec := make([]string, len(NativeMaterialColumns))
-		for i, col := range NativeMaterialColumns {
-			rec[i] = vals[col]
-		}
-		_ = cw.Write(rec)
-	}
+	row := nativeRows(cw, NativeMaterialColumns)
 	colours := append([]db.Colour(nil), s.Colours...)
 	sort.SliceStable(colours, func(i, j int) bool { return colours[i].Code < colours[j].Code })
 	for _, col := range colours {
@@ -429,14 +438,7 @@ func writeNativeProducts(w io.Writer, s *db.CatalogSnapshot) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write(NativeProductColumns)
-	row := func(vals map[string]string) {
-		rec := make([]string, len(NativeProductColumns))
-		for i, col := range NativeProductColumns {
-			rec[i] = vals[col]
-		}
-		_ = cw.Write(rec)
-	}
+	row := nativeRows(cw, NativeProductColumns)
 	products := append([]db.Product(nil), s.Products...)
 	sort.SliceStable(products, func(i, j int) bool { return products[i].Code < products[j].Code })
 	for _, p := range products {

@@ -569,3 +569,66 @@ func BenchmarkImport(b *testing.B) {
 		}
 	}
 }
+
+// TestExportNeutralisesFormulas: catalogue text a spreadsheet would run as
+// a formula is exported after a single quote, imports back to the same
+// value, and export → import → export stays the same bytes.
+func TestExportNeutralisesFormulas(t *testing.T) {
+	ctx := context.Background()
+	src := migratedDB(t)
+	if _, err := loadBuiltIn(t, src, catalogio.Demo); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{
+		"VID-CLA-3": `=HYPERLINK("http://evil.example/","clic")`,
+		"VID-CLA-4": `+cmd|' /C calc'!A0`,
+		"VID-CLA-6": `@SUM(1+1)`,
+		"VID-FIL-6": `-2+3`,
+		"VID-TIN-6": "\tTintex con tabulador",
+	}
+	for code, name := range names {
+		mats, err := src.FindMaterials(ctx, db.MaterialFilter{Search: code})
+		if err != nil || len(mats) != 1 {
+			t.Fatalf("%s: %v %v", code, mats, err)
+		}
+		mats[0].Name = name
+		if err := src.UpdateMaterial(ctx, mats[0].ID, mats[0], app.CLIActor); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m1, p1 := exportText(t, src)
+	for code, name := range names {
+		want := "material,upsert," + code + `,"'` + strings.ReplaceAll(name, `"`, `""`) + `",`
+		if !strings.Contains(m1, want) && !strings.Contains(m1, "material,upsert,"+code+",'"+name+",") {
+			t.Errorf("%s: the name is not exported as text after a quote:\n%s", code, m1)
+		}
+	}
+
+	dst := migratedDB(t)
+	c := catalogio.ReadNative(catalogio.Input{Materials: strings.NewReader(m1), Products: strings.NewReader(p1)})
+	if res := mustApply(t, dst, c, false); !res.Applied {
+		t.Fatalf("not applied:\n%s", rowProblems(res.Rows))
+	}
+	for code, name := range names {
+		mats, err := dst.FindMaterials(ctx, db.MaterialFilter{Search: code})
+		if err != nil || len(mats) != 1 {
+			t.Fatalf("%s: %v %v", code, mats, err)
+		}
+		// A leading tab is white space, trimmed from imported text as the
+		// forms trim it; every other value comes back as it was.
+		if want := strings.TrimLeft(name, "\t"); mats[0].Name != want {
+			t.Errorf("%s imported as %q, want %q", code, mats[0].Name, want)
+		}
+	}
+	// The round trip from the imported catalogue is exact.
+	m2, p2 := exportText(t, dst)
+	third := migratedDB(t)
+	if res := mustApply(t, third, catalogio.ReadNative(catalogio.Input{Materials: strings.NewReader(m2), Products: strings.NewReader(p2)}), false); !res.Applied {
+		t.Fatalf("not applied:\n%s", rowProblems(res.Rows))
+	}
+	m3, p3 := exportText(t, third)
+	sameText(t, "materials", m3, m2)
+	sameText(t, "products", p3, p2)
+	sameText(t, "materials after the first import", m2, strings.Replace(m1, "'\tTintex", "Tintex", 1))
+	sameText(t, "products after the first import", p2, p1)
+}
