@@ -200,6 +200,21 @@ func TestUserManagement(t *testing.T) {
 			t.Errorf("user = %+v, %v", u, err)
 		}
 	})
+	t.Run("discount cap through the one decimal validator", func(t *testing.T) {
+		resp, _ := owner.PostForm(t, "/usuarios", url.Values{"name": {"Ana"}, "email": {"ana@aluminios.mx"}, "role": {"sales"}, "password": {"Cancel-Bano-Templado-10"}, "max_discount": {"12,5"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a decimal comma: status %d", resp.StatusCode)
+		}
+		if u, err := a.DB.FindUserByEmail(t.Context(), "ana@aluminios.mx"); err != nil || u.MaxDiscountPct != "12.5" {
+			t.Errorf("user = %+v, %v; want a cap of 12.5", u, err)
+		}
+		for value, want := range map[string]string{"150": "Escribe un valor entre 0 y 100.", "doce": "«doce» no es un número válido"} {
+			resp, body := owner.PostForm(t, "/usuarios", url.Values{"name": {"Otra"}, "email": {"otra@aluminios.mx"}, "role": {"sales"}, "password": {"Cancel-Bano-Templado-10"}, "max_discount": {value}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+				t.Errorf("max_discount %q: status %d, want 422 with %q", value, resp.StatusCode, want)
+			}
+		}
+	})
 	t.Run("the owner cannot demote itself", func(t *testing.T) {
 		resp, body := owner.PostForm(t, fmt.Sprintf("/usuarios/%d", userID(t, a, "duena@aluminios.mx")), url.Values{"role": {"admin"}, "active": {"1"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "No puedes cambiar tu propio rol") {

@@ -59,18 +59,10 @@ func (s *server) usersPage(c *fiber.Ctx) error {
 	return s.renderPage(c, fiber.StatusOK, "users", "users.title", data)
 }
 
-// parseDiscount reads a maximum discount percentage, 0 to 100.
+// parseDiscount reads a maximum discount percentage, 0 to 100 (empty: 0),
+// typed like any other decimal ("7,5" too).
 func parseDiscount(f *form, field string) string {
-	v := f.Get(field)
-	if v == "" {
-		return "0"
-	}
-	d, err := decimal.NewFromString(v)
-	if err != nil || d.IsNegative() || d.GreaterThan(decimal.NewFromInt(100)) {
-		f.Errors.Add(field, "validation.range", map[string]any{"Min": 0, "Max": 100})
-		return "0"
-	}
-	return d.Round(2).String()
+	return validate.Decimal(f.Errors, field, f.Get(field), false, decimal.Zero, decimal.NewFromInt(100)).Round(2).String()
 }
 
 func (s *server) usersCreate(c *fiber.Ctx) error {
