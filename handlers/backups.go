@@ -103,43 +103,44 @@ func (s *server) runRow(r *db.BackupRun) backupRow {
 	return backupRow{Run: r, When: s.localTime(r.StartedAt), Duration: humanDuration(r.Duration)}
 }
 
-// backupDrill runs a restore drill now. A failed drill is not an HTTP error:
-// it is recorded and shown on the page, in red.
+// backupDrill runs a restore drill now.
 func (s *server) backupDrill(c *fiber.Ctx) error {
-	svc, err := s.backups()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), backupOpTimeout)
-	defer cancel()
-	run, err := svc.Drill(ctx, backup.OriginManual, string(actor(c)))
-	if err != nil {
-		return err
-	}
-	if run.Status == db.BackupStatusOK {
-		s.setFlash(c, "success", "backup.flash.drill_ok")
-	} else {
-		s.setFlash(c, "error", "backup.flash.drill_failed")
-	}
-	return redirect(c, "/respaldos")
+	return s.backupNow(c, func(ctx context.Context, svc *backup.Service, by string) (*db.BackupRun, error) {
+		run, err := svc.Drill(ctx, backup.OriginManual, by)
+		if err != nil {
+			return nil, err // busy, or even its outcome could not be recorded
+		}
+		return run, nil
+	}, "backup.flash.drill_ok", "backup.flash.drill_failed")
 }
 
 // backupSnapshot takes a local snapshot now.
 func (s *server) backupSnapshot(c *fiber.Ctx) error {
+	return s.backupNow(c, func(ctx context.Context, svc *backup.Service, by string) (*db.BackupRun, error) {
+		run, _, err := svc.Snapshot(ctx, backup.OriginManual, by)
+		return run, err // a failed snapshot comes back recorded in run
+	}, "backup.flash.snapshot_ok", "backup.flash.snapshot_failed")
+}
+
+// backupNow runs a drill or a snapshot the owner asked for, on its own
+// context (see backupOpTimeout). A recorded failure is not an HTTP error:
+// the flash and the page show it in red. Only an operation that left no
+// record (run nil) is an error.
+func (s *server) backupNow(c *fiber.Ctx, op func(ctx context.Context, svc *backup.Service, by string) (*db.BackupRun, error), ok, failed string) error {
 	svc, err := s.backups()
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), backupOpTimeout)
 	defer cancel()
-	run, _, err := svc.Snapshot(ctx, backup.OriginManual, string(actor(c)))
+	run, err := op(ctx, svc, string(actor(c)))
 	if run == nil {
-		return err // not even recorded: a real error (busy, database)
+		return err
 	}
 	if run.Status == db.BackupStatusOK {
-		s.setFlash(c, "success", "backup.flash.snapshot_ok")
+		s.setFlash(c, "success", ok)
 	} else {
-		s.setFlash(c, "error", "backup.flash.snapshot_failed")
+		s.setFlash(c, "error", failed)
 	}
 	return redirect(c, "/respaldos")
 }
