@@ -33,6 +33,9 @@ func (w *htmlWriter) text(s string) { w.WriteString(html.EscapeString(s)) }
 
 func (w *htmlWriter) t(id string) { w.text(w.l.T(id)) }
 
+// mxn writes an amount as quotes print it, without a temporary string.
+func (w *htmlWriter) mxn(d decimal.Decimal) { w.Write(pricing.AppendMXN(w.AvailableBuffer(), d)) }
+
 // errors writes a line's problems, in field order (as templates range maps).
 func (w *htmlWriter) errors(e validate.Errors) {
 	keys := make([]string, 0, len(e))
@@ -61,11 +64,11 @@ func (w *htmlWriter) lineResult(l *quoting.Line) {
 	w.WriteString("\n<div class=\"line-summary\">\n  <div class=\"line-sketch\">")
 	w.WriteString(string(sketchSVG(l.Kind, l.Hojas, r.WidthMM, r.HeightMM, l.Location)))
 	w.WriteString("</div>\n  <div class=\"line-price\">\n    <p class=\"amount\">")
-	w.WriteString(pricing.FormatMXN(l.Shown))
+	w.mxn(l.Shown)
 	w.WriteString("</p>\n    <p class=\"muted\">")
 	w.WriteString(strconv.Itoa(r.Quantity))
 	w.WriteString(" × ")
-	w.WriteString(pricing.FormatMXN(l.ShownUnit))
+	w.mxn(l.ShownUnit)
 	w.WriteString(" · ")
 	w.WriteString(r.AreaM2.String())
 	w.WriteString(" m²")
@@ -91,13 +94,13 @@ func (w *htmlWriter) matResult(m *quoting.MatLine) {
 		return
 	}
 	w.WriteString(`<p class="amount">`)
-	w.WriteString(pricing.FormatMXN(m.Shown))
+	w.mxn(m.Shown)
 	w.WriteString(`</p><p class="muted">`)
 	w.WriteString(r.Quantity.String())
 	w.WriteString(" ")
 	w.text(string(r.Unit))
 	w.WriteString(" × ")
-	w.WriteString(pricing.FormatMXN(r.UnitCost))
+	w.mxn(r.UnitCost)
 	if r.Optional {
 		w.WriteString(" · ")
 		w.t("quote.optional_short")
@@ -142,7 +145,7 @@ func (w *htmlWriter) totals(d *quoting.Draft, oob bool) {
 			w.WriteString(` id="` + id + `"`)
 		}
 		w.WriteString(">" + sign)
-		w.WriteString(pricing.FormatMXN(v))
+		w.mxn(v)
 		w.WriteString("</dd>\n")
 	}
 	fact("quote.materials", t.Materials, "", "", "")

@@ -28,11 +28,17 @@ type Bundle struct {
 	b       *i18n.Bundle
 	matcher language.Matcher
 	logger  *slog.Logger
-	// plain caches messages looked up without template data: pages ask
-	// for the same labels on every render, and go-i18n executes a template
-	// for each lookup.
-	plain sync.Map // lang + "\x00" + id → string
+	// Translators are immutable and shared: one per language, and the
+	// language chosen for each Accept-Language/cookie value seen (bounded),
+	// so a request neither parses its header nor builds a localizer again.
+	mu          sync.RWMutex
+	translators map[string]*Translator
+	matched     map[string]string
 }
+
+// maxMatched bounds the remembered preference strings: headers are client
+// input.
+const maxMatched = 512
 
 // NewBundle parses the embedded message files.
 func NewBundle(logger *slog.Logger) (*Bundle, error) {
@@ -46,7 +52,8 @@ func NewBundle(logger *slog.Logger) (*Bundle, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Bundle{b: b, matcher: language.NewMatcher(Supported), logger: logger}, nil
+	return &Bundle{b: b, matcher: language.NewMatcher(Supported), logger: logger,
+		translators: map[string]*Translator{}, matched: map[string]string{}}, nil
 }
 
 // Match picks the supported language for the given preferences (a ?lang=
@@ -57,17 +64,37 @@ func (b *Bundle) Match(prefs ...string) string {
 		if p == "" {
 			continue
 		}
-		tags, _, err := language.ParseAcceptLanguage(p)
-		if err != nil || len(tags) == 0 {
-			continue
+		b.mu.RLock()
+		lang, ok := b.matched[p]
+		b.mu.RUnlock()
+		if !ok {
+			lang = b.match(p)
+			b.mu.Lock()
+			if len(b.matched) >= maxMatched {
+				clear(b.matched)
+			}
+			b.matched[p] = lang
+			b.mu.Unlock()
 		}
-		_, idx, conf := b.matcher.Match(tags...)
-		if conf > language.No {
-			base, _ := Supported[idx].Base()
-			return base.String()
+		if lang != "" {
+			return lang
 		}
 	}
 	return "es"
+}
+
+// match is the supported language one preference names, or "".
+func (b *Bundle) match(p string) string {
+	tags, _, err := language.ParseAcceptLanguage(p)
+	if err != nil || len(tags) == 0 {
+		return ""
+	}
+	_, idx, conf := b.matcher.Match(tags...)
+	if conf <= language.No {
+		return ""
+	}
+	base, _ := Supported[idx].Base()
+	return base.String()
 }
 
 // IsSupported reports whether s names one of the supported languages.
@@ -87,7 +114,22 @@ func IsSupported(s string) bool {
 
 // Translator returns a translator for one language ("es" or "en").
 func (b *Bundle) Translator(lang string) *Translator {
-	return &Translator{Lang: lang, loc: i18n.NewLocalizer(b.b, lang), logger: b.logger, bundle: b}
+	b.mu.RLock()
+	t := b.translators[lang]
+	b.mu.RUnlock()
+	if t != nil {
+		return t
+	}
+	t = &Translator{Lang: lang, loc: i18n.NewLocalizer(b.b, lang), logger: b.logger, bundle: b, plain: map[string]string{}}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old := b.translators[lang]; old != nil {
+		return old
+	}
+	if len(b.translators) < maxMatched { // lang is checked by callers; bound it anyway
+		b.translators[lang] = t
+	}
+	return t
 }
 
 // Translator renders message ids in one language. Views call it as
@@ -97,19 +139,28 @@ type Translator struct {
 	loc    *i18n.Localizer
 	logger *slog.Logger
 	bundle *Bundle
+	// plain caches messages looked up without template data: pages ask
+	// for the same labels on every render, and go-i18n executes a template
+	// for each lookup.
+	mu    sync.RWMutex
+	plain map[string]string
 }
 
 // T translates a message id. A missing id is logged and shown as the id,
 // never a panic: a typo must not take a page down.
 func (t *Translator) T(id string, args ...any) string {
-	if len(args) == 0 && t.bundle != nil {
-		key := t.Lang + "\x00" + id
-		if v, ok := t.bundle.plain.Load(key); ok {
-			return v.(string)
+	if len(args) == 0 && t.plain != nil {
+		t.mu.RLock()
+		v, ok := t.plain[id]
+		t.mu.RUnlock()
+		if ok {
+			return v
 		}
 		s, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
 		if err == nil {
-			t.bundle.plain.Store(key, s)
+			t.mu.Lock()
+			t.plain[id] = s
+			t.mu.Unlock()
 			return s
 		}
 	}

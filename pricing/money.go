@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -126,12 +127,49 @@ func isPlainDecimal(s string) bool {
 // FormatMXN renders an amount the way Mexican quotes print it:
 // "$12,345.67 MXN" (comma thousands, point decimals), "-$5.00 MXN".
 func FormatMXN(d decimal.Decimal) string {
-	d = RoundMoney(d)
-	sign := ""
-	if d.Sign() < 0 {
-		sign, d = "-", d.Neg()
+	var buf [40]byte
+	return string(AppendMXN(buf[:0], d))
+}
+
+// AppendMXN appends FormatMXN(d) to dst. An amount whose centavos fit an
+// int64 is written without allocating: the quote editor prints a dozen on
+// every keystroke.
+func AppendMXN(dst []byte, d decimal.Decimal) []byte {
+	n := numOf(d).Round(2)
+	cents, ok := int64(0), n.big == nil && n.e >= -2 && n.e <= 14
+	if ok {
+		cents = n.c
+		for e := n.e; e > -2; e-- {
+			if cents > math.MaxInt64/10 || cents < math.MinInt64/10 {
+				ok = false
+				break
+			}
+			cents *= 10
+		}
 	}
-	return sign + "$" + groupThousands(d.StringFixed(2)) + " MXN"
+	if !ok || cents == math.MinInt64 {
+		r := RoundMoney(d)
+		sign := ""
+		if r.Sign() < 0 {
+			sign, r = "-", r.Neg()
+		}
+		return append(dst, sign+"$"+groupThousands(r.StringFixed(2))+" MXN"...)
+	}
+	if cents < 0 {
+		dst = append(dst, '-')
+		cents = -cents
+	}
+	dst = append(dst, '$')
+	var digits [20]byte
+	intPart := strconv.AppendInt(digits[:0], cents/100, 10)
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, c)
+	}
+	frac := cents % 100
+	return append(dst, '.', byte('0'+frac/10), byte('0'+frac%10), ' ', 'M', 'X', 'N')
 }
 
 // FormatNumber renders d with the given decimals and es-MX grouping

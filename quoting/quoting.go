@@ -262,11 +262,12 @@ func (d *Draft) rate(name string, maxPct decimal.Decimal, def decimal.Decimal) d
 	if !d.Input.has(name) {
 		return def
 	}
-	scale, max := decimal.NewFromInt(1), maxPct.Div(hundred)
+	// Shifting the point is exact and far cheaper than dividing.
+	shift, max := int32(0), maxPct.Shift(-2)
 	if d.Input.Percent {
-		scale, max = hundred, maxPct
+		shift, max = -2, maxPct
 	}
-	return validate.Decimal(d.Errors, name, d.Get(name), true, zero, max).Div(scale)
+	return validate.Decimal(d.Errors, name, d.Get(name), true, zero, max).Shift(shift)
 }
 
 // checkQuote validates the quote-level fields into a pricing input.
@@ -338,12 +339,12 @@ func (d *Draft) ivaRate() (decimal.Decimal, bool) {
 	errs := validate.Errors{}
 	v := validate.Decimal(errs, FieldIVARate, raw, true, zero, decimal.NewFromInt(100))
 	if !d.Input.Percent {
-		v = v.Mul(hundred)
+		v = v.Shift(2)
 	}
 	if len(errs) == 0 {
 		for _, c := range ivaChoicesPct {
 			if v.Equal(c) {
-				return c.Div(hundred), false
+				return c.Shift(-2), false
 			}
 		}
 	}
@@ -357,7 +358,7 @@ func (d *Draft) ivaRate() (decimal.Decimal, bool) {
 func (d *Draft) checkLines(pin *pricing.QuoteInput) (items []*Line) {
 	maxDim := decimal.NewFromInt(pricing.MaxDimensionMM)
 	if d.unit == UnitCM {
-		maxDim = maxDim.Div(ten)
+		maxDim = maxDim.Shift(-1)
 	}
 	for i := range d.Input.Items {
 		if i >= MaxLines {
@@ -373,7 +374,7 @@ func (d *Draft) checkLines(pin *pricing.QuoteInput) (items []*Line) {
 		w := validate.Decimal(e, ItemWidth, l.Width, true, zero, maxDim)
 		h := validate.Decimal(e, ItemHeight, l.Height, true, zero, maxDim)
 		if d.unit == UnitCM {
-			w, h = w.Mul(ten), h.Mul(ten)
+			w, h = w.Shift(1), h.Shift(1)
 		}
 		qty := validate.Int(e, ItemQuantity, l.Quantity, true, 1, pricing.MaxItemQuantity)
 		colour := validate.Text(e, ItemColour, l.ColorCode, false, 60)
@@ -524,14 +525,14 @@ func (d *Draft) checkDiscountCap(u *db.User, disc pricing.Discount) {
 	if err != nil {
 		limit = zero
 	}
-	field, pct := FieldDiscountRate, disc.Rate.Mul(hundred)
+	field, pct := FieldDiscountRate, disc.Rate.Shift(2)
 	if disc.Amount.IsPositive() {
 		field = FieldDiscountAmount
 		if d.Result == nil || !d.Result.Totals.Subtotal.IsPositive() {
 			// Nothing to compare with yet: only a cap of 100 % allows it.
 			pct = hundred
 		} else {
-			pct = d.Result.Totals.Discount.Div(d.Result.Totals.Subtotal).Mul(hundred)
+			pct = d.Result.Totals.Discount.Shift(2).Div(d.Result.Totals.Subtotal)
 		}
 	}
 	if pct.GreaterThan(limit) {

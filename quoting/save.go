@@ -147,7 +147,7 @@ func InputOf(q *db.Quote) *Input {
 		}
 		w, h := it.WidthMM, it.HeightMM
 		if q.DimensionUnit == UnitCM {
-			w, h = w.Div(ten), h.Div(ten)
+			w, h = w.Shift(-1), h.Shift(-1)
 		}
 		in.Items = append(in.Items, ItemInput{N: n, ProductCode: it.ProductCode, Width: w.String(), Height: h.String(),
 			Quantity: it.Quantity.String(), ColorCode: it.ColourCode, GlassCode: it.GlassCode, Location: it.Location,
@@ -175,7 +175,7 @@ func NewInput(st Settings, today string) *Input {
 }
 
 // Pct writes a fraction as the percentage the editor shows ("0.25" → "25").
-func Pct(d decimal.Decimal) string { return d.Mul(hundred).String() }
+func Pct(d decimal.Decimal) string { return d.Shift(2).String() }
 
 // IVAChoice is the editor's IVA choice for a rate: "16", "8", "0" or "exento".
 func IVAChoice(rate decimal.Decimal, exempt bool) string {
