@@ -202,3 +202,34 @@ func TestExpiry(t *testing.T) {
 		t.Errorf("cancelling an expired quote: %v", err)
 	}
 }
+
+// A new customer is written in the quote's own transaction: when the quote
+// cannot be saved, no customer is left behind (the editor used to create
+// the customer first, in a transaction of its own).
+func TestQuoteWithNewCustomerIsOneTransaction(t *testing.T) {
+	d, _, sp := quoteDB(t)
+	ctx := context.Background()
+	count := func() int {
+		var n int
+		if err := d.Reader.QueryRowContext(ctx, `SELECT count(*) FROM customers`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	bad := sampleQuote(sp + 1000) // no such salesperson: the quote's insert fails
+	if err := d.CreateQuote(ctx, bad, "COT", &db.Customer{Name: "Cliente huérfano"}, "test"); err == nil {
+		t.Fatal("a quote for an unknown salesperson was saved")
+	}
+	if got := count(); got != before {
+		t.Errorf("customers %d → %d after a failed save: an orphan customer was left", before, got)
+	}
+	good := sampleQuote(sp)
+	cu := &db.Customer{Name: "Cliente nuevo"}
+	if err := d.CreateQuote(ctx, good, "COT", cu, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if cu.ID == 0 || good.CustomerID != cu.ID || count() != before+1 {
+		t.Errorf("customer id %d, quote's customer %d, customers %d", cu.ID, good.CustomerID, count())
+	}
+}
