@@ -192,7 +192,7 @@ func refAsFieldError(err error, field string) *FieldError {
 	if fe, ok := err.(*FieldError); ok {
 		return fe
 	}
-	fe := fieldErr(field, "quote.cut_settings", map[string]any{"Reason": err.Error()})
+	fe := fieldErr(field, "quote.cut_settings", map[string]any{"Reason": err})
 	fe.Err = err
 	return fe
 }
@@ -236,7 +236,7 @@ func refValidateQuote(cat Catalog, in QuoteInput, mode Mode, r Rates) FieldError
 	if mode == ModeOptimised {
 		c := in.Cut.orDefault()
 		if c.KerfMM < 0 || c.TrimMM < 0 || c.MinOffcutMM < 0 {
-			add("cut", "quote.cut_settings", map[string]any{"Reason": "no pueden ser negativos"})
+			add("cut", "quote.cut_negative", nil)
 		}
 	}
 	for i, m := range in.Materials {

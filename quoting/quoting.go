@@ -62,27 +62,20 @@ func MayRead(u *db.User, q *db.Quote, st Settings) bool {
 // Find loads a quote by id for u: ENOTFOUND when it does not exist or u may
 // not see it (never a hint that it exists).
 func (s *Service) Find(ctx context.Context, id int64, u *db.User) (*db.Quote, Settings, error) {
-	st, err := s.Settings(ctx)
-	if err != nil {
-		return nil, st, err
-	}
-	q, err := s.DB.FindQuoteByID(ctx, id)
-	if err != nil {
-		return nil, st, err
-	}
-	if !MayRead(u, q, st) {
-		return nil, st, app.Errorf(app.ENOTFOUND, "quote.not_found")
-	}
-	return q, st, nil
+	return s.find(ctx, u, func() (*db.Quote, error) { return s.DB.FindQuoteByID(ctx, id) })
 }
 
 // FindByFolio is Find by folio (COT-2026-0001 or COT-2026-0001-R2).
 func (s *Service) FindByFolio(ctx context.Context, folio string, u *db.User) (*db.Quote, Settings, error) {
+	return s.find(ctx, u, func() (*db.Quote, error) { return s.DB.FindQuoteByFolio(ctx, folio) })
+}
+
+func (s *Service) find(ctx context.Context, u *db.User, load func() (*db.Quote, error)) (*db.Quote, Settings, error) {
 	st, err := s.Settings(ctx)
 	if err != nil {
 		return nil, st, err
 	}
-	q, err := s.DB.FindQuoteByFolio(ctx, folio)
+	q, err := load()
 	if err != nil {
 		return nil, st, err
 	}
