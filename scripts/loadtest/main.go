@@ -70,9 +70,9 @@ func run() error {
 	if token, err = page(client, *base+"/cotizaciones/nueva"); err != nil {
 		return err
 	}
-	form := url.Values{"_csrf": {token}, "linea": {"0"}, "customer_name": {"Carga"}, "unidad": {"cm"}, "modo": {"por_metro"},
-		"utilidad": {"25"}, "indirectos": {"15"}, "iva": {"16"}, "anticipo": {"50"}, "descuento_tipo": {"porcentaje"},
-		"mostrar": {"mas_iva"}, "vigencia": {"2030-01-01"}, "item-0-product": {*product}, "item-0-height": {"120"}, "item-0-qty": {"1"}}
+	form := url.Values{"_csrf": {token}, "linea": {"0"}, "customer_name": {"Carga"}, "unit": {"cm"}, "pricing_mode": {"por_metro"},
+		"profit_rate": {"25"}, "indirect_rate": {"15"}, "iva_rate": {"16"}, "deposit_rate": {"50"}, "discount_type": {"porcentaje"},
+		"price_display": {"mas_iva"}, "valid_until": {"2030-01-01"}, "item-0-product_code": {*product}, "item-0-height": {"120"}, "item-0-quantity": {"1"}}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
 	defer cancel()
