@@ -44,10 +44,6 @@ func (s *server) today() string { return db.Today(s.Clock.Now()) }
 
 func (s *server) quotesPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	st, err := s.quoteSettings(ctx)
-	if err != nil {
-		return err
-	}
 	const perPage = 25
 	page := max(1, c.QueryInt("pagina", 1))
 	f := db.QuoteFilter{
@@ -66,10 +62,7 @@ func (s *server) quotesPage(c *fiber.Ctx) error {
 	f.SalespersonID, _ = strconv.ParseInt(c.Query("vendedor"), 10, 64)
 	f.CustomerID, _ = strconv.ParseInt(c.Query("cliente"), 10, 64)
 	u := currentUser(c)
-	if u.Role == auth.RoleSales && !st.SalesSeeAll {
-		f.SalespersonID = u.ID
-	}
-	quotes, total, err := s.DB.FindQuotes(ctx, f)
+	quotes, total, err := s.quotes().List(ctx, f, u)
 	if err != nil {
 		return err
 	}
@@ -286,16 +279,12 @@ func (s *server) quotePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	today := s.today()
-	status := q.EffectiveStatus(today)
-	open := status == db.StatusDraft || status == db.StatusSent
-	stale := open && q.SupersededBy == 0 && changedAt.After(q.PricedAt)
 	canWrite := quoteWriters.allowsUser(currentUser(c))
+	a := quoting.ActionsFor(q, canWrite, s.today(), changedAt, s.Clock.Now())
 	return s.renderPage(c, fiber.StatusOK, "quote", "quote.view_title", fiber.Map{
-		"Quote": q, "Status": status, "Revisions": revisions, "Stale": stale,
-		"StaleDays": int(s.Clock.Now().Sub(q.PricedAt).Hours() / 24), "Next": quoting.NextStatuses(q, today, canWrite), "CanWrite": canWrite,
-		"CanEdit": canWrite && q.Editable(), "CanRevise": canWrite && q.SupersededBy == 0 && q.Status != db.StatusDraft,
-		"CanReprice": canWrite && stale && q.Editable(), "PlusIVA": q.PriceDisplay != quoting.DisplayIVAIncluded, "Settings": st,
+		"Quote": q, "Status": a.Status, "Revisions": revisions, "Stale": a.Stale, "StaleDays": a.StaleDays, "Next": a.Next,
+		"CanWrite": canWrite, "CanEdit": a.CanEdit, "CanRevise": a.CanRevise, "CanReprice": a.CanReprice,
+		"PlusIVA": q.PriceDisplay != quoting.DisplayIVAIncluded, "Settings": st,
 	})
 }
 
@@ -395,15 +384,7 @@ func (s *server) quoteReprice(c *fiber.Ctx) error {
 // customerQuotes lists a customer's latest quotes that the user may see,
 // for the customer's page.
 func (s *server) customerQuotes(c *fiber.Ctx, customerID int64) ([]*db.Quote, error) {
-	st, err := s.quoteSettings(c.UserContext())
-	if err != nil {
-		return nil, err
-	}
-	f := db.QuoteFilter{CustomerID: customerID, Today: s.today(), Limit: 50}
-	if u := currentUser(c); u.Role == auth.RoleSales && !st.SalesSeeAll {
-		f.SalespersonID = u.ID
-	}
-	quotes, _, err := s.DB.FindQuotes(c.UserContext(), f)
+	quotes, _, err := s.quotes().List(c.UserContext(), db.QuoteFilter{CustomerID: customerID, Limit: 50}, currentUser(c))
 	return quotes, err
 }
 

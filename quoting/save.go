@@ -4,10 +4,12 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"cotizador/app"
+	"cotizador/auth"
 	"cotizador/db"
 	"cotizador/validate"
 )
@@ -243,4 +245,49 @@ func (s *Service) Reprice(ctx context.Context, q *db.Quote, u *db.User, actor ap
 	}
 	_, err = s.Save(ctx, d, u, q, actor)
 	return d, err
+}
+
+// List finds quotes for u: a salesperson who may not see every quote sees
+// only their own, whatever the filter asks.
+func (s *Service) List(ctx context.Context, f db.QuoteFilter, u *db.User) ([]*db.Quote, int, error) {
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if u == nil {
+		return nil, 0, app.Errorf(app.ENOTFOUND, "quote.not_found")
+	}
+	if u.Role == auth.RoleSales && !st.SalesSeeAll {
+		f.SalespersonID = u.ID
+	}
+	if f.Today == "" {
+		f.Today = s.Today()
+	}
+	return s.DB.FindQuotes(ctx, f)
+}
+
+// Actions says what a user who may write quotes (canWrite) can do with q
+// today, and whether its prices are older than the catalogue.
+type Actions struct {
+	Status                         string   // as shown: vencida for an expired open quote
+	Next                           []string // statuses it may move to
+	CanEdit, CanRevise, CanReprice bool
+	// Stale: an open quote priced before the catalogue last changed;
+	// StaleDays is how old its prices are.
+	Stale     bool
+	StaleDays int
+}
+
+// ActionsFor applies the status rules to q for today's date, the time the
+// catalogue last changed and the time now.
+func ActionsFor(q *db.Quote, canWrite bool, today string, catalogChanged, now time.Time) Actions {
+	status := q.EffectiveStatus(today)
+	open := status == db.StatusDraft || status == db.StatusSent
+	a := Actions{Status: status, Next: NextStatuses(q, today, canWrite)}
+	a.Stale = open && q.SupersededBy == 0 && catalogChanged.After(q.PricedAt)
+	a.StaleDays = int(now.Sub(q.PricedAt).Hours() / 24)
+	a.CanEdit = canWrite && q.Editable()
+	a.CanRevise = canWrite && q.SupersededBy == 0 && q.Status != db.StatusDraft
+	a.CanReprice = canWrite && a.Stale && q.Editable()
+	return a
 }
