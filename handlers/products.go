@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,6 +12,7 @@ import (
 
 	"cotizador/db"
 	"cotizador/pricing"
+	"cotizador/quoting"
 	"cotizador/validate"
 )
 
@@ -499,38 +502,27 @@ func (s *server) preview(c *fiber.Ctx, p *db.Product, f *form) previewResult {
 		}
 		return out
 	}
-	cat, err := s.DB.PricingCatalog(c.UserContext())
-	if err != nil {
-		s.Logger.Error("preview: catalogue", "err", err)
-		out.Errors = append(out.Errors, bomFieldError{Message: "error.internal"})
-		return out
+	// Priced by the quoting core as a one-window quote with the company's
+	// rates and cut settings, as a new quote would get them.
+	in := &quoting.Input{Fields: map[string]string{quoting.FieldUnit: quoting.UnitMM}, Items: []quoting.ItemInput{{ProductCode: p.Code,
+		ColorCode: f.Get("color"), GlassCode: f.Get("vidrio"), Width: w.String(), Height: h.String(), Quantity: strconv.Itoa(qty)}}}
+	if mode != "" {
+		in.Fields[quoting.FieldMode] = mode
 	}
-	// The company's rates and cut settings, as a new quote would get them.
-	st, err := s.quoteSettings(c.UserContext())
+	d, err := s.quotes().Price(c.UserContext(), in, nil)
 	if err != nil {
-		s.Logger.Error("preview: settings", "err", err)
-		out.Errors = append(out.Errors, bomFieldError{Message: "error.internal"})
-		return out
-	}
-	res, err := pricing.PriceQuote(cat, pricing.QuoteInput{Mode: pricing.Mode(mode), Rates: st.Rates, LabourRateM2: st.LabourRateM2, Cut: st.Cut,
-		Items: []pricing.ItemInput{{ProductCode: p.Code, ColourCode: f.Get("color"), GlassCode: f.Get("vidrio"), WidthMM: w, HeightMM: h, Quantity: qty}}})
-	if err != nil {
-		var fe pricing.FieldErrors
-		if errors.As(err, &fe) {
-			for _, e := range fe {
-				out.Errors = append(out.Errors, bomFieldError{Message: e.Key, Args: e.Args})
-			}
-			return out
-		}
-		var pe *pricing.FieldError
-		if errors.As(err, &pe) {
-			out.Errors = append(out.Errors, bomFieldError{Message: pe.Key, Args: pe.Args})
-			return out
-		}
 		s.Logger.Error("preview: price", "product", p.Code, "err", err)
 		out.Errors = append(out.Errors, bomFieldError{Message: "error.internal"})
 		return out
 	}
+	errs := d.FieldErrors()
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		out.Errors = append(out.Errors, bomFieldError{Message: errs[k].Message, Args: errs[k].Args})
+	}
+	if len(out.Errors) > 0 || d.Result == nil || len(d.Result.Items) == 0 {
+		return out
+	}
+	res := d.Result
 	out.Item, out.Totals = &res.Items[0], &res.Totals
 	return out
 }
