@@ -95,10 +95,15 @@ func codeTaken(field string) error {
 	return e
 }
 
+// softDeleteSQL soft-deletes the row of table with an id: its arguments
+// are the time and the actor twice, then the id.
+func softDeleteSQL(table string) string {
+	return `UPDATE ` + table + ` SET deleted_at = ?, deleted_by = ?, updated_at = ?, updated_by = ? WHERE id = ? AND deleted_at IS NULL`
+}
+
 func (db *DB) softDelete(ctx context.Context, table string, id int64, actor app.Actor, notFound string) error {
 	now := app.FormatTime(db.Clock.Now())
-	res, err := db.Writer.ExecContext(ctx, `UPDATE `+table+` SET deleted_at = ?, deleted_by = ?, updated_at = ?, updated_by = ? WHERE id = ? AND deleted_at IS NULL`,
-		now, actor, now, actor, id)
+	res, err := db.Writer.ExecContext(ctx, softDeleteSQL(table), now, actor, now, actor, id)
 	if err != nil {
 		return err
 	}

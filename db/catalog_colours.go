@@ -48,11 +48,24 @@ func (db *DB) FindColourByID(ctx context.Context, id int64) (*Colour, error) {
 	return &c, nil
 }
 
+// The statements that write colours and colour prices, shared by the
+// forms and the catalogue import (an insert's id: nil, or the id an import
+// planned).
+const (
+	insertColourSQL = `INSERT INTO colours (id, code, name, factor, active, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateColourSQL = `UPDATE colours SET code = ?, name = ?, factor = ?, active = ?, updated_at = ?, updated_by = ?
+		WHERE id = ? AND deleted_at IS NULL`
+	insertColourPriceSQL = `INSERT INTO colour_prices (id, material_id, colour_id, price, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	updateColourPriceSQL = `UPDATE colour_prices SET price = ?, updated_at = ?, updated_by = ?
+		WHERE material_id = ? AND colour_id = ? AND deleted_at IS NULL`
+)
+
 // CreateColour adds a colour.
 func (db *DB) CreateColour(ctx context.Context, c *Colour, actor app.Actor) error {
 	now := app.FormatTime(db.Clock.Now())
-	res, err := db.Writer.ExecContext(ctx, `INSERT INTO colours (code, name, factor, active, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Code, c.Name, c.Factor.String(), c.Active, now, actor, now, actor)
+	res, err := db.Writer.ExecContext(ctx, insertColourSQL, nil, c.Code, c.Name, c.Factor.String(), c.Active, now, actor, now, actor)
 	if isUniqueViolation(err) {
 		return codeTaken("code")
 	}
@@ -66,8 +79,7 @@ func (db *DB) CreateColour(ctx context.Context, c *Colour, actor app.Actor) erro
 // UpdateColour replaces a colour's fields.
 func (db *DB) UpdateColour(ctx context.Context, id int64, c *Colour, actor app.Actor) error {
 	now := app.FormatTime(db.Clock.Now())
-	res, err := db.Writer.ExecContext(ctx, `UPDATE colours SET code = ?, name = ?, factor = ?, active = ?, updated_at = ?, updated_by = ? WHERE id = ? AND deleted_at IS NULL`,
-		c.Code, c.Name, c.Factor.String(), c.Active, now, actor, id)
+	res, err := db.Writer.ExecContext(ctx, updateColourSQL, c.Code, c.Name, c.Factor.String(), c.Active, now, actor, id)
 	if isUniqueViolation(err) {
 		return codeTaken("code")
 	}
@@ -157,16 +169,14 @@ func (db *DB) SetColourPrice(ctx context.Context, materialID, colourID int64, pr
 }
 
 func setColourPrice(ctx context.Context, tx *sql.Tx, materialID, colourID int64, price decimal.Decimal, now string, actor app.Actor) error {
-	res, err := tx.ExecContext(ctx, `UPDATE colour_prices SET price = ?, updated_at = ?, updated_by = ? WHERE material_id = ? AND colour_id = ? AND deleted_at IS NULL`,
-		price.String(), now, actor, materialID, colourID)
+	res, err := tx.ExecContext(ctx, updateColourPriceSQL, price.String(), now, actor, materialID, colourID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
 		return nil
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO colour_prices (material_id, colour_id, price, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		materialID, colourID, price.String(), now, actor, now, actor)
+	_, err = tx.ExecContext(ctx, insertColourPriceSQL, nil, materialID, colourID, price.String(), now, actor, now, actor)
 	return err
 }
 

@@ -543,26 +543,33 @@ func TestPrototypeUpdateKeepsWhatItDoesNotCarry(t *testing.T) {
 	}
 }
 
-// BenchmarkImport applies a generated native catalogue of 2,000 materials
-// and 500 products of 12 BOM lines (8,500 rows) to an empty database.
-func BenchmarkImport(b *testing.B) {
+// generatedCatalogue is a native import of materials profiles and
+// products of 12 BOM lines each, cut formulas included.
+func generatedCatalogue(materials, products int) (string, string) {
 	var m, p strings.Builder
 	m.WriteString(nativeMaterials)
 	p.WriteString(nativeProducts)
-	for i := range 2000 {
-		fmt.Fprintf(&m, "material,upsert,MAT-%04d,Material %d,Perfiles,ML,%d.50,6.10,,\"Línea 3\"\"\",,1,,,\n", i, i, 40+i%60)
+	for i := range materials {
+		fmt.Fprintf(&m, "material,upsert,MAT-%05d,Material %d,Perfiles,ML,%d.50,6.10,,\"Línea 3\"\"\",,1,,,\n", i, i, 40+i%60)
 	}
-	for i := range 500 {
-		fmt.Fprintf(&p, "product,upsert,PROD-%03d,Producto %d,ventana,corrediza,,2,500,3000,400,2400,220,1.2,0,0,,1,,,,,,,\n", i, i)
+	for i := range products {
+		fmt.Fprintf(&p, "product,upsert,PROD-%04d,Producto %d,ventana,corrediza,,2,500,3000,400,2400,220,1.2,0,0,,1,,,,,,,\n", i, i)
 		for j := range 12 {
-			fmt.Fprintf(&p, "bom,upsert,PROD-%03d,,,,,,,,,,,,,,Línea %d,,%d,MAT-%04d,perfil,,hojas,(width_mm - 24) / hojas - %d,\n", i, j, j+1, (i*12+j)%2000, j)
+			fmt.Fprintf(&p, "bom,upsert,PROD-%04d,,,,,,,,,,,,,,Línea %d,,%d,MAT-%05d,perfil,,hojas,(width_mm - 24) / hojas - %d,\n", i, j, j+1, (i*12+j)%materials, j)
 		}
 	}
+	return m.String(), p.String()
+}
+
+// BenchmarkImport applies a generated native catalogue of 2,000 materials
+// and 500 products of 12 BOM lines (8,500 rows) to an empty database.
+func BenchmarkImport(b *testing.B) {
+	m, p := generatedCatalogue(2000, 500)
 	for b.Loop() {
 		b.StopTimer()
 		d := migratedDB(b)
 		b.StartTimer()
-		c := readStrings(b, catalogio.Native, m.String(), p.String())
+		c := readStrings(b, catalogio.Native, m, p)
 		res := mustApply(b, d, c, false)
 		if !res.Applied {
 			b.Fatalf("not applied: %s", rowProblems(res.Rows))

@@ -110,13 +110,33 @@ func (db *DB) FindMaterialByID(ctx context.Context, id int64) (*Material, error)
 	return m, err
 }
 
+// The statements that write a material, shared by the forms and the
+// catalogue import. An insert's id is nil (SQLite picks it) or the id an
+// import planned.
+const (
+	insertMaterialSQL = `INSERT INTO materials (id, code, name, category, unit, cost, bar_length_m, line, waste_factor, description, active,
+		created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateMaterialSQL = `UPDATE materials SET code = ?, name = ?, category = ?, unit = ?, cost = ?, bar_length_m = ?, line = ?,
+		waste_factor = ?, description = ?, active = ?, updated_at = ?, updated_by = ? WHERE id = ? AND deleted_at IS NULL`
+)
+
+func materialValues(m *Material) []any {
+	return []any{m.Code, m.Name, string(m.Category), string(m.Unit), m.Cost.String(), decText(m.BarLengthM, true), m.Line,
+		decText(m.WasteFactor, true), m.Description, m.Active}
+}
+
+func insertMaterialArgs(id any, m *Material, now string, actor app.Actor) []any {
+	return append(append([]any{id}, materialValues(m)...), now, actor, now, actor)
+}
+
+func updateMaterialArgs(id int64, m *Material, now string, actor app.Actor) []any {
+	return append(materialValues(m), now, actor, id)
+}
+
 // CreateMaterial adds a material; its code must be free.
 func (db *DB) CreateMaterial(ctx context.Context, m *Material, actor app.Actor) error {
 	now := app.FormatTime(db.Clock.Now())
-	res, err := db.Writer.ExecContext(ctx, `INSERT INTO materials (code, name, category, unit, cost, bar_length_m, line, waste_factor, description, active, created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Code, m.Name, string(m.Category), string(m.Unit), m.Cost.String(), decText(m.BarLengthM, true), m.Line, decText(m.WasteFactor, true),
-		m.Description, m.Active, now, actor, now, actor)
+	res, err := db.Writer.ExecContext(ctx, insertMaterialSQL, insertMaterialArgs(nil, m, now, actor)...)
 	if isUniqueViolation(err) {
 		return codeTaken("code")
 	}
@@ -130,10 +150,7 @@ func (db *DB) CreateMaterial(ctx context.Context, m *Material, actor app.Actor) 
 // UpdateMaterial replaces a material's fields.
 func (db *DB) UpdateMaterial(ctx context.Context, id int64, m *Material, actor app.Actor) error {
 	now := app.FormatTime(db.Clock.Now())
-	res, err := db.Writer.ExecContext(ctx, `UPDATE materials SET code = ?, name = ?, category = ?, unit = ?, cost = ?, bar_length_m = ?, line = ?,
-		waste_factor = ?, description = ?, active = ?, updated_at = ?, updated_by = ? WHERE id = ? AND deleted_at IS NULL`,
-		m.Code, m.Name, string(m.Category), string(m.Unit), m.Cost.String(), decText(m.BarLengthM, true), m.Line, decText(m.WasteFactor, true),
-		m.Description, m.Active, now, actor, id)
+	res, err := db.Writer.ExecContext(ctx, updateMaterialSQL, updateMaterialArgs(id, m, now, actor)...)
 	if isUniqueViolation(err) {
 		return codeTaken("code")
 	}

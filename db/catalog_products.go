@@ -132,9 +132,7 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor app.Actor) er
 	}
 	defer tx.Rollback()
 	now := app.FormatTime(db.Clock.Now())
-	res, err := tx.ExecContext(ctx, `INSERT INTO products (code, name, category, type, line, hojas, min_width_mm, max_width_mm, min_height_mm, max_height_mm,
-		labor_rate_m2, complexity, glass_deduct_w_mm, glass_deduct_h_mm, description, active, created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, productArgs(p, now, actor)...)
+	res, err := tx.ExecContext(ctx, insertProductSQL, insertProductArgs(nil, p, now, actor)...)
 	if isUniqueViolation(err) {
 		return codeTaken("code")
 	}
@@ -148,7 +146,24 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor app.Actor) er
 	return tx.Commit()
 }
 
-func productArgs(p *Product, now string, actor app.Actor) []any {
+// The statements that write products and BOM lines, shared by the forms
+// and the catalogue import (an insert's id: nil, or the id an import
+// planned). Replacing a BOM soft-deletes the old lines (history keeps
+// them) and inserts the new ones.
+const (
+	insertProductSQL = `INSERT INTO products (id, code, name, category, type, line, hojas, min_width_mm, max_width_mm, min_height_mm, max_height_mm,
+		labor_rate_m2, complexity, glass_deduct_w_mm, glass_deduct_h_mm, description, active, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateProductSQL = `UPDATE products SET code = ?, name = ?, category = ?, type = ?, line = ?, hojas = ?, min_width_mm = ?, max_width_mm = ?,
+		min_height_mm = ?, max_height_mm = ?, labor_rate_m2 = ?, complexity = ?, glass_deduct_w_mm = ?, glass_deduct_h_mm = ?, description = ?, active = ?,
+		updated_at = ?, updated_by = ? WHERE id = ? AND deleted_at IS NULL`
+	retireBOMSQL = `UPDATE bom_lines SET deleted_at = ?, deleted_by = ?, updated_at = ?, updated_by = ?
+		WHERE product_id = ? AND deleted_at IS NULL`
+	insertBOMLineSQL = `INSERT INTO bom_lines (product_id, material_id, role, quantity_formula, cut_count_formula, cut_length_formula,
+		waste_factor, description, sort_order, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+func productValues(p *Product) []any {
 	cx := p.Complexity
 	if cx.IsZero() {
 		cx = decimal.NewFromInt(1)
@@ -156,7 +171,26 @@ func productArgs(p *Product, now string, actor app.Actor) []any {
 	return []any{p.Code, p.Name, p.Category, string(p.Type), p.Line, p.Hojas,
 		p.MinWidthMM.IntPart(), p.MaxWidthMM.IntPart(), p.MinHeightMM.IntPart(), p.MaxHeightMM.IntPart(),
 		p.LabourRateM2.String(), cx.String(), p.GlassDeductWMM.IntPart(), p.GlassDeductHMM.IntPart(),
-		p.Description, p.Active, now, actor, now, actor}
+		p.Description, p.Active}
+}
+
+func insertProductArgs(id any, p *Product, now string, actor app.Actor) []any {
+	return append(append([]any{id}, productValues(p)...), now, actor, now, actor)
+}
+
+func updateProductArgs(id int64, p *Product, now string, actor app.Actor) []any {
+	return append(productValues(p), now, actor, id)
+}
+
+// bomLineArgs are insertBOMLineSQL's arguments for the i-th line of a BOM;
+// a line without an order keeps its place.
+func bomLineArgs(productID, materialID int64, i int, l *pricing.BOMLine, now string, actor app.Actor) []any {
+	order := l.Order
+	if order == 0 {
+		order = i + 1
+	}
+	return []any{productID, materialID, string(l.Role), l.QuantityFormula, l.CutCountFormula, l.CutLengthFormula,
+		decText(l.WasteFactor, true), l.Description, order, now, actor, now, actor}
 }
 
 func insertBOM(ctx context.Context, tx *sql.Tx, p *Product, now string, actor app.Actor) error {
@@ -170,14 +204,7 @@ func insertBOM(ctx context.Context, tx *sql.Tx, p *Product, now string, actor ap
 		} else if err != nil {
 			return err
 		}
-		order := l.Order
-		if order == 0 {
-			order = i + 1
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO bom_lines (product_id, material_id, role, quantity_formula, cut_count_formula, cut_length_formula,
-			waste_factor, description, sort_order, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, materialID, string(l.Role), l.QuantityFormula, l.CutCountFormula, l.CutLengthFormula, decText(l.WasteFactor, true),
-			l.Description, order, now, actor, now, actor); err != nil {
+		if _, err := tx.ExecContext(ctx, insertBOMLineSQL, bomLineArgs(p.ID, materialID, i, &p.BOM[i], now, actor)...); err != nil {
 			return fmt.Errorf("db: insert bom line: %w", err)
 		}
 	}
@@ -193,12 +220,7 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, p *Product, actor app
 	}
 	defer tx.Rollback()
 	now := app.FormatTime(db.Clock.Now())
-	args := productArgs(p, now, actor)
-	// productArgs ends with created_at, created_by, updated_at, updated_by.
-	args = append(args[:16], now, actor, id)
-	res, err := tx.ExecContext(ctx, `UPDATE products SET code = ?, name = ?, category = ?, type = ?, line = ?, hojas = ?, min_width_mm = ?, max_width_mm = ?,
-		min_height_mm = ?, max_height_mm = ?, labor_rate_m2 = ?, complexity = ?, glass_deduct_w_mm = ?, glass_deduct_h_mm = ?, description = ?, active = ?,
-		updated_at = ?, updated_by = ? WHERE id = ? AND deleted_at IS NULL`, args...)
+	res, err := tx.ExecContext(ctx, updateProductSQL, updateProductArgs(id, p, now, actor)...)
 	if isUniqueViolation(err) {
 		return codeTaken("code")
 	}
@@ -209,8 +231,7 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, p *Product, actor app
 		return app.Errorf(app.ENOTFOUND, "catalog.product_not_found")
 	}
 	p.ID = id
-	if _, err := tx.ExecContext(ctx, `UPDATE bom_lines SET deleted_at = ?, deleted_by = ?, updated_at = ?, updated_by = ? WHERE product_id = ? AND deleted_at IS NULL`,
-		now, actor, now, actor, id); err != nil {
+	if _, err := tx.ExecContext(ctx, retireBOMSQL, now, actor, now, actor, id); err != nil {
 		return err
 	}
 	if err := insertBOM(ctx, tx, p, now, actor); err != nil {

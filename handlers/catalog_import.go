@@ -21,9 +21,9 @@ import (
 	"cotizador/validate"
 )
 
-// The import page works in two steps: the upload is parsed and applied in
-// a transaction that is rolled back (the preview), then "Aplicar" applies
-// the same files for real. Between the two the files wait in memory on the
+// The import page works in two steps: the upload is parsed and worked out
+// against the catalogue without writing anything (the preview, a dry
+// run), then "Aplicar" applies the same files for real. Between the two the files wait in memory on the
 // server, under a 256-bit random token that only the user who uploaded
 // them can use, once, for importKeep; the browser holds the token in a
 // hidden field, never the files. Nothing is written to disk.
@@ -195,8 +195,8 @@ func readUpload(c *fiber.Ctx, f *form, field string) (*upload, error) {
 	return &upload{name: name, data: data}, nil
 }
 
-// importPreview parses the upload and applies it in a transaction that is
-// rolled back, showing every row's result.
+// importPreview parses the upload and works it out as a dry run (nothing
+// is written), showing every row's result.
 func (s *server) importPreview(c *fiber.Ctx) error {
 	f := newForm(c, "format")
 	formats := make([]string, len(catalogio.Formats))
@@ -271,7 +271,8 @@ func (s *server) importApply(c *fiber.Ctx) error {
 		return s.renderPage(c, fiber.StatusUnprocessableEntity, "import", "import.title", data)
 	}
 	s.Logger.Info("catalogue imported", "request_id", requestIDFrom(c), "actor", string(actor(c)), "format", string(p.format),
-		"created", res.Summary.Create, "updated", res.Summary.Update, "deleted", res.Summary.Delete)
+		"created", res.Summary.Create, "updated", res.Summary.Update, "deleted", res.Summary.Delete,
+		"staged", res.Staged, "write_transactions", res.WriteTransactions, "longest_write_ms", res.LongestWrite.Milliseconds())
 	s.setFlash(c, "success", "import.applied")
 	return redirect(c, "/catalogo/importar")
 }
