@@ -511,13 +511,3 @@ func TestGenerateCode(t *testing.T) {
 		}
 	}
 }
-
-func TestSummarize(t *testing.T) {
-	rows := []db.ImportRow{{Action: db.ActionCreate}, {Action: db.ActionCreate}, {Action: db.ActionUpdate}, {Action: db.ActionDelete},
-		{Action: db.ActionUnchanged}, {Action: db.ActionUpsert}, {Action: db.ActionError, Problems: []db.RowProblem{{Key: "x"}}}}
-	got := db.SummarizeRows(rows)
-	want := db.ImportSummary{Upsert: 1, Create: 2, Update: 1, Delete: 1, Unchanged: 1, Errors: 1}
-	if got != want {
-		t.Errorf("SummarizeRows = %+v, want %+v", got, want)
-	}
-}

@@ -15,7 +15,13 @@ import (
 
 // FindColours lists the colours that are not deleted.
 func (db *DB) FindColours(ctx context.Context) ([]*Colour, error) {
-	rows, err := db.Reader.QueryContext(ctx, `SELECT id, code, name, factor, active FROM colours WHERE deleted_at IS NULL ORDER BY factor, name`)
+	return colourList(ctx, db.Reader, "factor, name")
+}
+
+// colourList lists the colours that are not deleted, in the given order
+// (columns of colours): the pages by factor, the export by code.
+func colourList(ctx context.Context, q queryer, orderBy string) ([]*Colour, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, code, name, factor, active FROM colours WHERE deleted_at IS NULL ORDER BY `+orderBy)
 	if err != nil {
 		return nil, err
 	}

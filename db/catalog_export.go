@@ -3,8 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-
-	"cotizador/pricing"
 )
 
 // ExportCatalog reads the whole catalogue (active and inactive, not
@@ -17,27 +15,15 @@ func (db *DB) ExportCatalog(ctx context.Context) (*CatalogSnapshot, error) {
 	}
 	defer tx.Rollback()
 	s := &CatalogSnapshot{}
-
-	rows, err := tx.QueryContext(ctx, `SELECT code, name, factor, active FROM colours WHERE deleted_at IS NULL ORDER BY code`)
+	colours, err := colourList(ctx, tx, "code")
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var c Colour
-		var factor string
-		if err := rows.Scan(&c.Code, &c.Name, &factor, &c.Active); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		c.Factor = parseDec(factor)
-		s.Colours = append(s.Colours, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for _, c := range colours {
+		s.Colours = append(s.Colours, *c)
 	}
 
-	rows, err = tx.QueryContext(ctx, `SELECT `+materialColumns+` FROM materials m WHERE m.deleted_at IS NULL ORDER BY m.code`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+materialColumns+` FROM materials m WHERE m.deleted_at IS NULL ORDER BY m.code`)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +33,7 @@ func (db *DB) ExportCatalog(ctx context.Context) (*CatalogSnapshot, error) {
 			rows.Close()
 			return nil, err
 		}
-		s.Materials = append(s.Materials, Material{Material: m.Material, Line: m.Line, Description: m.Description, Active: m.Active})
+		s.Materials = append(s.Materials, *m)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -62,49 +48,22 @@ func (db *DB) ExportCatalog(ctx context.Context) (*CatalogSnapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	var products []*Product
 	for rows.Next() {
 		p, err := scanProduct(rows)
 		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		products = append(products, p)
+		s.Products = append(s.Products, *p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, p := range products {
-		if err := exportBOM(ctx, tx, p); err != nil {
+	for i := range s.Products {
+		if err := loadBOMFrom(ctx, tx, &s.Products[i]); err != nil {
 			return nil, err
 		}
-		s.Products = append(s.Products, Product{Product: p.Product, Category: p.Category, Line: p.Line,
-			Description: p.Description, Active: p.Active})
 	}
 	return s, nil
-}
-
-// exportBOM reads a product's BOM inside the export's transaction. Lines
-// whose material was deleted keep its code: the file then says which
-// material is missing, and importing it reports that line.
-func exportBOM(ctx context.Context, tx *sql.Tx, p *Product) error {
-	rows, err := tx.QueryContext(ctx, `SELECT m.code, b.role, b.quantity_formula, b.cut_count_formula, b.cut_length_formula, b.waste_factor, b.description, b.sort_order
-		FROM bom_lines b JOIN materials m ON m.id = b.material_id
-		WHERE b.product_id = ? AND b.deleted_at IS NULL ORDER BY b.sort_order, b.id`, p.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	p.BOM = nil
-	for rows.Next() {
-		var l pricing.BOMLine
-		var role, waste string
-		if err := rows.Scan(&l.MaterialCode, &role, &l.QuantityFormula, &l.CutCountFormula, &l.CutLengthFormula, &waste, &l.Description, &l.Order); err != nil {
-			return err
-		}
-		l.Role, l.WasteFactor = pricing.Role(role), parseDec(waste)
-		p.BOM = append(p.BOM, l)
-	}
-	return rows.Err()
 }

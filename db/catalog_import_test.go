@@ -639,3 +639,13 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 	sameText(t, "materials after the first import", m2, strings.Replace(m1, "'\tTintex", "Tintex", 1))
 	sameText(t, "products after the first import", p2, p1)
 }
+
+func TestSummarizeRows(t *testing.T) {
+	rows := []db.ImportRow{{Action: db.ActionCreate}, {Action: db.ActionCreate}, {Action: db.ActionUpdate}, {Action: db.ActionDelete},
+		{Action: db.ActionUnchanged}, {Action: db.ActionUpsert}, {Action: db.ActionError, Problems: []db.RowProblem{{Key: "x"}}}}
+	got := db.SummarizeRows(rows)
+	want := db.ImportSummary{Upsert: 1, Create: 2, Update: 1, Delete: 1, Unchanged: 1, Errors: 1}
+	if got != want {
+		t.Errorf("SummarizeRows = %+v, want %+v", got, want)
+	}
+}

@@ -95,7 +95,14 @@ func (db *DB) FindProductByID(ctx context.Context, id int64) (*Product, error) {
 }
 
 func (db *DB) loadBOM(ctx context.Context, p *Product) error {
-	rows, err := db.Reader.QueryContext(ctx, `SELECT b.material_id, m.code, m.name, m.unit, (m.deleted_at IS NOT NULL OR m.active = 0),
+	return loadBOMFrom(ctx, db.Reader, p)
+}
+
+// loadBOMFrom reads a product's BOM through a pool or a transaction. Lines
+// whose material was deleted keep its code (the export then names the
+// missing material, and importing it reports that line).
+func loadBOMFrom(ctx context.Context, q queryer, p *Product) error {
+	rows, err := q.QueryContext(ctx, `SELECT b.material_id, m.code, m.name, m.unit, (m.deleted_at IS NOT NULL OR m.active = 0),
 			b.role, b.quantity_formula, b.cut_count_formula, b.cut_length_formula, b.waste_factor, b.description, b.sort_order
 		FROM bom_lines b JOIN materials m ON m.id = b.material_id
 		WHERE b.product_id = ? AND b.deleted_at IS NULL ORDER BY b.sort_order, b.id`, p.ID)
