@@ -1,72 +1,23 @@
 package sketch
 
 import (
-	"html"
 	"math"
 	"strconv"
-	"strings"
 )
 
-// canvas writes SVG text by hand rather than through encoding/xml or
-// text/template: attribute order stays fixed (deterministic bytes) and the
-// numbers get exactly the formatting num gives them.
-type canvas struct{ b strings.Builder }
+// canvas collects the shapes of one drawing; svg.go writes them as SVG and
+// pdf/ draws them on a page.
+type canvas struct{ d Drawing }
 
-// num formats a coordinate with at most one decimal and no "-0".
-func num(v float64) string {
-	v = math.Round(v*10) / 10
-	if v == 0 {
-		v = 0 // turns -0 into 0
-	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
-}
-
-// escape is valid in both XML and HTML text and attribute values.
-func escape(s string) string { return html.EscapeString(s) }
-
-// el writes a self-closing element; attrs are name, value pairs.
-func (c *canvas) el(name string, attrs ...string) {
-	c.b.WriteString("<" + name)
-	c.attrs(attrs)
-	c.b.WriteString("/>")
-}
-
-func (c *canvas) attrs(attrs []string) {
-	for i := 0; i+1 < len(attrs); i += 2 {
-		c.b.WriteString(" " + attrs[i] + `="` + escape(attrs[i+1]) + `"`)
-	}
-}
-
-func (c *canvas) text(content string, attrs ...string) {
-	c.b.WriteString("<text")
-	c.attrs(attrs)
-	c.b.WriteString(">" + escape(content) + "</text>")
-}
+func (c *canvas) add(s Shape) { c.d.Shapes = append(c.d.Shapes, s) }
 
 func (c *canvas) rect(class string, r rect, fill, stroke string, sw float64) {
-	c.el("rect", "class", class, "x", num(r.x), "y", num(r.y), "width", num(r.w), "height", num(r.h),
-		"fill", fill, "stroke", stroke, "stroke-width", num(sw))
+	c.add(Shape{Kind: ShapeRect, Class: class, X: r.x, Y: r.y, W: r.w, H: r.h, Fill: fill, Stroke: stroke, StrokeWidth: sw})
 }
 
-// open writes the root element and the title. role="img" plus the <title>
-// child gives screen readers one name for the whole drawing; aria-label
-// repeats it for readers that ignore SVG titles.
-func (c *canvas) open(k Kind, title string) {
-	kindClass := "sketch-otro"
-	switch k {
-	case Fija, Corrediza, Proyectante, Abatible, Oscilobatiente, Puerta:
-		kindClass = "sketch-" + string(k)
-	}
-	c.b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg"`)
-	c.attrs([]string{
-		"class", "sketch " + kindClass,
-		"viewBox", "0 0 " + num(viewW) + " " + num(viewH),
-		"width", num(defaultWidthPx),
-		"height", num(defaultWidthPx * viewH / viewW),
-		"role", "img",
-		"aria-label", title,
-	})
-	c.b.WriteString("><title>" + escape(title) + "</title>")
+// text adds a centred text with its baseline at x, y.
+func (c *canvas) text(class string, x, y float64, content string, size float64, bold bool, fill string) {
+	c.add(Shape{Kind: ShapeText, Class: class, X: x, Y: y, Text: content, Size: size, Bold: bold, Anchor: "middle", Fill: fill})
 }
 
 // drawOpening draws the frame and the leaves of one kind. f is the outer
@@ -102,8 +53,8 @@ func (c *canvas) drawOpening(k Kind, hojas int, f rect, hmm int) {
 	case Puerta:
 		c.door(inner, hojas, sash, hmm)
 		// A floor line tells a door from a window at a glance.
-		c.el("line", "class", "sketch-floor", "x1", num(f.x-6), "y1", num(f.y+f.h), "x2", num(f.x+f.w+6), "y2", num(f.y+f.h),
-			"stroke", colInk, "stroke-width", "2")
+		c.add(Shape{Kind: ShapeLine, Class: "sketch-floor", Points: []Point{{f.x - 6, f.y + f.h}, {f.x + f.w + 6, f.y + f.h}},
+			Stroke: colInk, StrokeWidth: 2})
 	default:
 		c.glass(inner)
 	}
@@ -124,8 +75,7 @@ func (c *canvas) sash(r rect, band float64) rect {
 // fixedMark is the "F" architects write on fixed glass.
 func (c *canvas) fixedMark(g rect) {
 	size := math.Max(6, math.Min(22, math.Min(g.w*0.7, g.h*0.5)))
-	c.text("F", "class", "sketch-mark", "x", num(g.cx()), "y", num(g.cy()+size*0.35),
-		"text-anchor", "middle", "font-family", fontStack, "font-size", num(size), "font-weight", "bold", "fill", colInk)
+	c.text("sketch-mark", g.cx(), g.cy()+size*0.35, "F", size, true, colInk)
 }
 
 // swing draws the opening triangle: lines from the two corners opposite the
@@ -133,23 +83,19 @@ func (c *canvas) fixedMark(g rect) {
 // for casement, awning and tilt openings. Dashed so it does not read as a
 // profile.
 func (c *canvas) swing(g rect, hinge string) {
-	var pts [3][2]float64
+	var pts []Point
 	switch hinge {
 	case "top":
-		pts = [3][2]float64{{g.x, g.y + g.h}, {g.cx(), g.y}, {g.x + g.w, g.y + g.h}}
+		pts = []Point{{g.x, g.y + g.h}, {g.cx(), g.y}, {g.x + g.w, g.y + g.h}}
 	case "bottom":
-		pts = [3][2]float64{{g.x, g.y}, {g.cx(), g.y + g.h}, {g.x + g.w, g.y}}
+		pts = []Point{{g.x, g.y}, {g.cx(), g.y + g.h}, {g.x + g.w, g.y}}
 	case "right":
-		pts = [3][2]float64{{g.x, g.y}, {g.x + g.w, g.cy()}, {g.x, g.y + g.h}}
+		pts = []Point{{g.x, g.y}, {g.x + g.w, g.cy()}, {g.x, g.y + g.h}}
 	default: // left
-		pts = [3][2]float64{{g.x + g.w, g.y}, {g.x, g.cy()}, {g.x + g.w, g.y + g.h}}
+		pts = []Point{{g.x + g.w, g.y}, {g.x, g.cy()}, {g.x + g.w, g.y + g.h}}
 	}
-	var p []string
-	for _, pt := range pts {
-		p = append(p, num(pt[0])+","+num(pt[1]))
-	}
-	c.el("polyline", "class", "sketch-swing", "points", strings.Join(p, " "),
-		"fill", "none", "stroke", colInk, "stroke-width", "1", "stroke-dasharray", "5 3")
+	c.add(Shape{Kind: ShapePolyline, Class: "sketch-swing", Points: pts, Fill: "none", Stroke: colInk, StrokeWidth: 1,
+		Dash: []float64{5, 3}})
 }
 
 // slidingLayout says, per number of leaves, which leaves slide (X) and which
@@ -199,10 +145,10 @@ func (c *canvas) arrow(g rect, right bool) {
 	if !right {
 		tip, dir = x1, 1.0
 	}
-	d := "M" + num(x1) + " " + num(y) + "H" + num(x2) +
-		"M" + num(tip+dir*head) + " " + num(y-head) + "L" + num(tip) + " " + num(y) + "L" + num(tip+dir*head) + " " + num(y+head)
-	c.el("path", "class", "sketch-arrow", "d", d, "fill", "none", "stroke", colInk, "stroke-width", "1.5",
-		"stroke-linecap", "round", "stroke-linejoin", "round")
+	c.add(Shape{Kind: ShapePath, Class: "sketch-arrow", Path: []PathCmd{
+		{'M', x1, y}, {'H', x2, y},
+		{'M', tip + dir*head, y - head}, {'L', tip, y}, {'L', tip + dir*head, y + head},
+	}, Fill: "none", Stroke: colInk, StrokeWidth: 1.5, Round: true})
 }
 
 // door draws 1 or 2 leaves: hinged on the left (single) or on both jambs
@@ -222,39 +168,38 @@ func (c *canvas) door(inner rect, n int, band float64, hmm int) {
 		hl := math.Max(6, math.Min(14, r.h*0.08))
 		hw := math.Max(1.5, band*0.6)
 		cy := r.y + r.h*(1-frac)
-		c.el("rect", "class", "sketch-handle", "x", num(lockX-hw/2), "y", num(cy-hl/2), "width", num(hw), "height", num(hl),
-			"rx", num(hw/2), "fill", colInk)
+		c.add(Shape{Kind: ShapeRect, Class: "sketch-handle", X: lockX - hw/2, Y: cy - hl/2, W: hw, H: hl, Rx: hw / 2, Fill: colInk})
 	}
 }
 
 // dims draws the width dimension under the frame and the height dimension on
 // its left, with the real size in mm (never the clamped drawn size).
 func (c *canvas) dims(f rect, wmm, hmm int) {
-	c.b.WriteString(`<g class="sketch-dim">`)
+	const group = "sketch-dim"
 	y := f.y + f.h + 10
 	x := f.x - 10
 	const t = 4 // tick half-length
-	d := "M" + num(f.x) + " " + num(y-t) + "V" + num(y+t) +
-		"M" + num(f.x) + " " + num(y) + "H" + num(f.x+f.w) +
-		"M" + num(f.x+f.w) + " " + num(y-t) + "V" + num(y+t) +
-		"M" + num(x-t) + " " + num(f.y) + "H" + num(x+t) +
-		"M" + num(x) + " " + num(f.y) + "V" + num(f.y+f.h) +
-		"M" + num(x-t) + " " + num(f.y+f.h) + "H" + num(x+t)
-	c.el("path", "class", "sketch-dim-line", "d", d, "fill", "none", "stroke", colDim, "stroke-width", "1")
-	c.text(strconv.Itoa(wmm), "class", "sketch-dim-text sketch-dim-w", "x", num(f.cx()), "y", num(y+22),
-		"text-anchor", "middle", "font-family", fontStack, "font-size", num(dimFont), "fill", colText)
+	c.add(Shape{Kind: ShapePath, Class: "sketch-dim-line", Group: group, Path: []PathCmd{
+		{'M', f.x, y - t}, {'V', f.x, y + t},
+		{'M', f.x, y}, {'H', f.x + f.w, y},
+		{'M', f.x + f.w, y - t}, {'V', f.x + f.w, y + t},
+		{'M', x - t, f.y}, {'H', x + t, f.y},
+		{'M', x, f.y}, {'V', x, f.y + f.h},
+		{'M', x - t, f.y + f.h}, {'H', x + t, f.y + f.h},
+	}, Fill: "none", Stroke: colDim, StrokeWidth: 1})
+	wText := Shape{Kind: ShapeText, Class: "sketch-dim-text sketch-dim-w", Group: group, X: f.cx(), Y: y + 22,
+		Text: strconv.Itoa(wmm), Size: dimFont, Anchor: "middle", Fill: colText}
+	c.add(wText)
 	// On a very short frame the rotated number is longer than the frame;
 	// lift it so it grows upwards into free space instead of down into the
 	// width dimension. Digits are about 0.56 em wide in sans-serif.
 	half := float64(len(strconv.Itoa(hmm))) * dimFont * 0.28
-	tx, ty := x-6, math.Min(f.cy(), f.y+f.h-half)
-	c.text(strconv.Itoa(hmm), "class", "sketch-dim-text sketch-dim-h", "x", num(tx), "y", num(ty),
-		"transform", "rotate(-90 "+num(tx)+" "+num(ty)+")",
-		"text-anchor", "middle", "font-family", fontStack, "font-size", num(dimFont), "fill", colText)
-	c.b.WriteString("</g>")
+	hText := wText
+	hText.Class, hText.Text = "sketch-dim-text sketch-dim-h", strconv.Itoa(hmm)
+	hText.X, hText.Y, hText.Rotate = x-6, math.Min(f.cy(), f.y+f.h-half), -90
+	c.add(hText)
 }
 
 func (c *canvas) caption(label string) {
-	c.text(label, "class", "sketch-label", "x", num(viewW/2), "y", num(viewH-8),
-		"text-anchor", "middle", "font-family", fontStack, "font-size", num(captionFont), "fill", colText)
+	c.text("sketch-label", viewW/2, viewH-8, label, captionFont, false, colText)
 }

@@ -3,6 +3,10 @@
 // (sliding arrows, opening triangles pointing to the hinge, "F" for fixed
 // glass) and dimension lines with the real size in millimetres.
 //
+// Layout lays a sketch out once as a list of shapes (Drawing); SVG writes
+// them as markup for the pages and pdf/ draws the same shapes as vectors on
+// the quote PDF, so the geometry lives only here.
+//
 // It is meant for a thumbnail next to each quote line on a phone (about
 // 120–160 px wide) and for the quote PDF, so:
 //
@@ -23,7 +27,6 @@ package sketch
 import (
 	"errors"
 	"fmt"
-	"html/template"
 	"math"
 	"strings"
 	"unicode"
@@ -105,35 +108,6 @@ const (
 	colText   = "#111827"
 	fontStack = "sans-serif"
 )
-
-// SVG returns the sketch of s as an inline <svg> element. It fails with
-// ErrDims when a dimension is ≤ 0 or > MaxMM, and with ErrHojas when the
-// number of leaves is not one the kind is drawn with.
-func SVG(s Spec) (template.HTML, error) {
-	if s.WidthMM <= 0 || s.WidthMM > MaxMM || s.HeightMM <= 0 || s.HeightMM > MaxMM {
-		return "", fmt.Errorf("%w: %d × %d mm (deben estar entre 1 y %d mm)", ErrDims, s.WidthMM, s.HeightMM, MaxMM)
-	}
-	kind := Kind(strings.ToLower(strings.TrimSpace(string(s.Kind))))
-	hojas, err := leaves(kind, s.Hojas)
-	if err != nil {
-		return "", err
-	}
-	label := cleanText(s.Label)
-	title := Title(Spec{Kind: s.Kind, Hojas: hojas, WidthMM: s.WidthMM, HeightMM: s.HeightMM, Label: label})
-
-	c := &canvas{}
-	c.open(kind, title)
-	f := frameRect(s.WidthMM, s.HeightMM)
-	c.drawOpening(kind, hojas, f, s.HeightMM)
-	c.dims(f, s.WidthMM, s.HeightMM)
-	if label != "" {
-		c.caption(truncate(label, maxCaption))
-	}
-	c.b.WriteString("</svg>")
-	// Safe: every piece of text and every attribute value went through
-	// escape() in canvas.
-	return template.HTML(c.b.String()), nil
-}
 
 // leaves validates and defaults the number of leaves for a kind.
 func leaves(k Kind, n int) (int, error) {
