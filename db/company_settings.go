@@ -44,6 +44,9 @@ type CompanySettings struct {
 	Cut          pricing.CutSettings
 	// SalesSeeAllQuotes lets salespeople see every quote, not only theirs.
 	SalesSeeAllQuotes bool
+	// PaymentPlans are the meses sin intereses plans offered on quotes, by
+	// number of months; none by default (payment_plans.go).
+	PaymentPlans []pricing.PaymentPlan
 
 	UpdatedAt time.Time
 }
@@ -98,6 +101,9 @@ func (db *DB) CompanySettings(ctx context.Context) (*CompanySettings, error) {
 	}
 	s.PricingMode = pricing.Mode(mode)
 	s.UpdatedAt, _ = app.ParseTime(updated)
+	if s.PaymentPlans, err = db.readPaymentPlans(ctx); err != nil {
+		return nil, err
+	}
 	db.memo.putCompanySettings(&s, db.Clock.Now())
 	return &s, nil
 }
@@ -132,6 +138,9 @@ func (db *DB) UpdateCompanySettings(ctx context.Context, s *CompanySettings, act
 		s.Cut.KerfMM, s.Cut.TrimMM, s.Cut.MinOffcutMM, s.SalesSeeAllQuotes, ts, actor, ts, actor)
 	if err != nil {
 		return fmt.Errorf("db: update company settings: %w", err)
+	}
+	if err := writePaymentPlans(ctx, tx, s.PaymentPlans); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
