@@ -270,6 +270,12 @@ func (s *server) quotePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderQuote(c, q, st, "", nil)
+}
+
+// renderQuote shows a saved quote; token and sh are a link just made, whose
+// URL can be shown only now.
+func (s *server) renderQuote(c *fiber.Ctx, q *db.Quote, st quoteSettings, token string, sh *db.QuoteShare) error {
 	ctx := c.UserContext()
 	revisions, err := s.DB.QuoteRevisions(ctx, q.Folio)
 	if err != nil {
@@ -279,12 +285,18 @@ func (s *server) quotePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	canWrite := quoteWriters.allowsUser(currentUser(c))
+	u := currentUser(c)
+	canWrite := quoteWriters.allowsUser(u)
 	a := quoting.ActionsFor(q, canWrite, s.today(), changedAt, s.Clock.Now())
+	share, err := s.shareData(c, q, token, sh)
+	if err != nil {
+		return err
+	}
 	return s.renderPage(c, fiber.StatusOK, "quote", "quote.view_title", fiber.Map{
 		"Quote": q, "Status": a.Status, "Revisions": revisions, "Stale": a.Stale, "StaleDays": a.StaleDays, "Next": a.Next,
-		"CanWrite": canWrite, "CanEdit": a.CanEdit, "CanRevise": a.CanRevise, "CanReprice": a.CanReprice,
-		"PlusIVA": q.PriceDisplay != quoting.DisplayIVAIncluded, "Settings": st,
+		"CanWrite": canWrite, "CanEdit": a.CanEdit, "CanRevise": a.CanRevise, "CanReprice": a.CanReprice, "CanSend": a.CanSend,
+		"ShowInternal": canWrite && c.Query("vista") != "cliente",
+		"PlusIVA":      q.PriceDisplay != quoting.DisplayIVAIncluded, "Settings": st, "Share": share,
 	})
 }
 
@@ -320,7 +332,12 @@ func (s *server) quoteStatus(c *fiber.Ctx) error {
 		return err
 	}
 	back := "/cotizaciones/" + strconv.FormatInt(q.ID, 10)
-	if err := s.quotes().SetStatus(c.UserContext(), q, c.FormValue("estado"), actor(c)); err != nil {
+	to := c.FormValue("estado")
+	if quoting.NeedsConfirmation(to) && c.FormValue("confirmado") == "" {
+		// Without JavaScript nobody asked yet: ask on a page of its own.
+		return s.renderPage(c, fiber.StatusOK, "quote_confirm", "quote.confirm_title", fiber.Map{"Quote": q, "To": to})
+	}
+	if err := s.quotes().SetStatus(c.UserContext(), q, to, actor(c)); err != nil {
 		if app.ErrorCode(err) == app.ECONFLICT {
 			s.setFlash(c, "error", "quote.bad_transition")
 			return redirect(c, back)

@@ -122,6 +122,13 @@ func (s *server) routes(a *fiber.App) {
 	r.post("/cotizaciones/:id/revision", quoteWriters, s.quoteRevise)
 	r.post("/cotizaciones/:id/duplicar", quoteWriters, s.quoteDuplicate)
 	r.post("/cotizaciones/:id/recalcular", quoteWriters, s.quoteReprice)
+	r.post("/cotizaciones/:id/enviar", quoteWriters, s.quoteSend)
+	r.post("/cotizaciones/:id/enlaces/:sid/revocar", quoteWriters, s.quoteShareRevoke)
+	r.post("/api/v1/quotes/:folio/share", quoteWriters, s.apiQuoteShare)
+	// The customer's door: a quote's share link, no account needed.
+	r.get("/c/:token", public, s.sharePage)
+	r.post("/c/:token/aceptar", public, s.shareLimit(), s.shareDecide(true))
+	r.post("/c/:token/rechazar", public, s.shareLimit(), s.shareDecide(false))
 	r.post("/api/v1/quotes/calculate", anyUser, s.apiQuoteCalculate)
 	r.post("/api/v1/quotes", quoteWriters, s.apiQuoteCreate)
 	r.get("/api/v1/quotes/:folio", anyUser, s.apiQuoteGet)

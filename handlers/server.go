@@ -108,6 +108,18 @@ func New(d Deps) (*fiber.App, error) {
 	engine.AddFunc("matResult", matResultHTML)
 	engine.AddFunc("quoteTotals", totalsHTML)
 	engine.AddFunc("date", func(t time.Time) string { return t.In(mexicoCity).Format("02/01/2006") })
+	engine.AddFunc("datetime", func(v any) string {
+		switch t := v.(type) {
+		case time.Time:
+			return t.In(mexicoCity).Format("02/01/2006 15:04")
+		case *time.Time:
+			if t != nil {
+				return t.In(mexicoCity).Format("02/01/2006 15:04")
+			}
+		}
+		return ""
+	})
+	engine.AddFunc("phone", quoting.FormatPhone)
 	engine.AddFunc("day", func(d string) string {
 		if t, err := time.Parse("2006-01-02", d); err == nil {
 			return t.Format("02/01/2006")

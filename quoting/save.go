@@ -193,6 +193,10 @@ func (s *Service) SetStatus(ctx context.Context, q *db.Quote, to string, actor a
 	return s.DB.SetQuoteStatus(ctx, q.ID, to, actor)
 }
 
+// NeedsConfirmation reports whether moving a quote to status to ends it,
+// so the user is asked first (cancel, reject).
+func NeedsConfirmation(to string) bool { return to == db.StatusCancelled || to == db.StatusRejected }
+
 // NextStatuses are the statuses u's quote q may move to today.
 func NextStatuses(q *db.Quote, today string, canWrite bool) []string {
 	var next []string
@@ -272,6 +276,8 @@ type Actions struct {
 	Status                         string   // as shown: vencida for an expired open quote
 	Next                           []string // statuses it may move to
 	CanEdit, CanRevise, CanReprice bool
+	// CanSend: a link can be made (a draft or sent quote, current, valid).
+	CanSend bool
 	// Stale: an open quote priced before the catalogue last changed;
 	// StaleDays is how old its prices are.
 	Stale     bool
@@ -289,5 +295,6 @@ func ActionsFor(q *db.Quote, canWrite bool, today string, catalogChanged, now ti
 	a.CanEdit = canWrite && q.Editable()
 	a.CanRevise = canWrite && q.SupersededBy == 0 && q.Status != db.StatusDraft
 	a.CanReprice = canWrite && a.Stale && q.Editable()
+	a.CanSend = canWrite && open && q.SupersededBy == 0
 	return a
 }

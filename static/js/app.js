@@ -89,6 +89,32 @@
     if (e.target.tagName === "INPUT" && e.target.type !== "submit") e.preventDefault();
   });
 
+  // Forms that end something (cancel, reject, turn a link off) ask first.
+  // Without JavaScript they submit directly; the server still checks
+  // that the change is allowed.
+  document.addEventListener("submit", function (e) {
+    var form = e.target.closest("form[data-confirm]");
+    if (!form) return;
+    if (!window.confirm(form.getAttribute("data-confirm"))) {
+      e.preventDefault();
+      return;
+    }
+    // Confirmed here: the server need not ask again.
+    if (form.elements.confirmado) form.elements.confirmado.value = "1";
+  });
+
+  // "Copiar enlace": the link's text box is there (and selectable) without
+  // JavaScript too.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-copy]");
+    if (!btn) return;
+    var field = document.querySelector(btn.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    var done = function () { btn.textContent = btn.getAttribute("data-copied") || btn.textContent; };
+    if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, function () {});
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     setupMenu();
     showJSOnly(document);

@@ -1,0 +1,224 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"cotizador/db"
+)
+
+var (
+	shareURLRe  = regexp.MustCompile(`id="share-url" class="share-url" value="([^"]+)"`)
+	formTokenRe = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+)
+
+// savedQuote saves the editor's sample quote as seller and returns its id.
+func savedQuote(t *testing.T, seller *testutilClient, extra ...string) int64 {
+	t.Helper()
+	resp, body := seller.PostForm(t, "/cotizaciones", quoteForm(append([]string{"accion", "guardar"}, extra...)...))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: status %d\n%s", resp.StatusCode, body)
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(resp.Header.Get("Location"), "/cotizaciones/"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// sendQuote presses "Enviar al cliente" and returns the link's path.
+func sendQuote(t *testing.T, seller *testutilClient, id int64) string {
+	t.Helper()
+	resp, body := seller.PostForm(t, "/cotizaciones/"+strconv.FormatInt(id, 10)+"/enviar", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("send: status %d\n%s", resp.StatusCode, body)
+	}
+	m := shareURLRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no link on the page after sending:\n%s", body)
+	}
+	if !strings.Contains(body, "https://wa.me/525512345678?text=") {
+		t.Error("no WhatsApp link to the customer's phone")
+	}
+	u, err := url.Parse(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Path
+}
+
+func TestShareLinkLifecycle(t *testing.T) {
+	a, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	ctx := t.Context()
+
+	id := savedQuote(t, seller)
+	path := sendQuote(t, seller, id)
+	if q, _ := a.DB.FindQuoteByID(ctx, id); q.Status != db.StatusSent || q.SentAt == nil {
+		t.Fatalf("after sending: status %s, sent_at %v", q.Status, q.SentAt)
+	}
+	if strings.Count(path, "/") != 2 || len(path) < 40 {
+		t.Fatalf("link path %q is not /c/{token}", path)
+	}
+
+	customer := a.NewClient()
+	t.Run("the customer sees the quote, never an internal figure", func(t *testing.T) {
+		resp, body := customer.Get(t, path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d\n%s", resp.StatusCode, body)
+		}
+		for _, want := range []string{"Cotización para Juana Pérez", "COT-2026-0001", "$3,926.67 MXN", "Aceptar cotización"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+		for _, internal := range []string{"Utilidad", "Indirectos", "Costo", "Desglose", "width_m", "Mano de obra", "Vendedor"} {
+			if strings.Contains(body, internal) {
+				t.Errorf("the customer's page shows %q", internal)
+			}
+		}
+		if resp.Header.Get("Referrer-Policy") != "no-referrer" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+			t.Errorf("headers leak the link: %v", resp.Header)
+		}
+		customer.Get(t, path)
+		shares, _ := a.DB.QuoteShares(ctx, id)
+		if len(shares) != 1 || shares[0].Views != 2 || shares[0].FirstViewedAt == nil {
+			t.Errorf("views recorded = %+v", shares[0])
+		}
+	})
+
+	t.Run("a wrong token is a plain 404 and leaks nothing", func(t *testing.T) {
+		for _, bad := range []string{"/c/" + strings.Repeat("A", 43), "/c/x", "/c/" + path[3:len(path)-1] + "B"} {
+			resp, body := customer.Get(t, bad)
+			if resp.StatusCode != http.StatusNotFound || strings.Contains(body, "Juana") {
+				t.Errorf("%s: status %d", bad, resp.StatusCode)
+			}
+		}
+	})
+
+	t.Run("the form must carry the link's own form token", func(t *testing.T) {
+		resp, _ := customer.PostForm(t, path+"/aceptar", url.Values{"name": {"Juana"}, "form_token": {"otro"}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("status %d, want 403", resp.StatusCode)
+		}
+		if q, _ := a.DB.FindQuoteByID(ctx, id); q.Status != db.StatusSent {
+			t.Errorf("status %s after a forged answer", q.Status)
+		}
+	})
+
+	_, page := customer.Get(t, path)
+	formToken := formTokenRe.FindStringSubmatch(page)[1]
+	t.Run("accepting needs a name", func(t *testing.T) {
+		resp, body := customer.PostForm(t, path+"/aceptar", url.Values{"name": {"  "}, "form_token": {formToken}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `aria-invalid="true"`) {
+			t.Errorf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("accept", func(t *testing.T) {
+		resp, body := customer.PostForm(t, path+"/aceptar", url.Values{"name": {"Juana Pérez"}, "note": {"Instalar en enero"}, "form_token": {formToken}},
+			"User-Agent", "Mozilla/5.0 (iPhone)")
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("status %d\n%s", resp.StatusCode, body)
+		}
+		q, _ := a.DB.FindQuoteByID(ctx, id)
+		if q.Status != db.StatusAccepted || q.DecidedAt == nil || q.Editable() {
+			t.Errorf("quote after accepting: %s", q.Status)
+		}
+		ds, _ := a.DB.QuoteDecisions(ctx, id)
+		if len(ds) != 1 || ds[0].Name != "Juana Pérez" || ds[0].Note != "Instalar en enero" || ds[0].IP == "" || ds[0].UserAgent != "Mozilla/5.0 (iPhone)" {
+			t.Errorf("decision = %+v", ds)
+		}
+		_, body = customer.Get(t, path)
+		if !strings.Contains(body, "Aceptada por Juana Pérez") || strings.Contains(body, `id="accept-form"`) {
+			t.Error("the page does not say it was accepted, or still offers to accept")
+		}
+		_, body = seller.Get(t, "/cotizaciones/"+strconv.FormatInt(id, 10))
+		if !strings.Contains(body, "Aceptada por el cliente") || !strings.Contains(body, "Instalar en enero") {
+			t.Error("the salesperson's page does not show the acceptance")
+		}
+		resp, _ = customer.PostForm(t, path+"/rechazar", url.Values{"form_token": {formToken}})
+		if resp.StatusCode != http.StatusConflict {
+			t.Errorf("rejecting an accepted quote: status %d, want 409", resp.StatusCode)
+		}
+	})
+
+	t.Run("reject with a reason", func(t *testing.T) {
+		id2 := savedQuote(t, seller)
+		p2 := sendQuote(t, seller, id2)
+		cl := a.NewClient()
+		_, page := cl.Get(t, p2)
+		ft := formTokenRe.FindStringSubmatch(page)[1]
+		resp, _ := cl.PostForm(t, p2+"/rechazar", url.Values{"note": {"Muy caro"}, "form_token": {ft}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		if q, _ := a.DB.FindQuoteByID(ctx, id2); q.Status != db.StatusRejected {
+			t.Errorf("status %s", q.Status)
+		}
+	})
+
+	t.Run("revoke", func(t *testing.T) {
+		id3 := savedQuote(t, seller)
+		p3 := sendQuote(t, seller, id3)
+		shares, _ := a.DB.QuoteShares(ctx, id3)
+		resp, _ := seller.PostForm(t, "/cotizaciones/"+strconv.FormatInt(id3, 10)+"/enlaces/"+strconv.FormatInt(shares[0].ID, 10)+"/revocar", nil)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("revoke: status %d", resp.StatusCode)
+		}
+		resp, body := a.NewClient().Get(t, p3)
+		if resp.StatusCode != http.StatusGone || !strings.Contains(body, "desactivó este enlace") || strings.Contains(body, "$3,926.67") {
+			t.Errorf("revoked link: status %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("expire with the quote's validity", func(t *testing.T) {
+		id4 := savedQuote(t, seller, "valid_until", "2026-11-30")
+		p4 := sendQuote(t, seller, id4)
+		cl := a.NewClient()
+		_, page := cl.Get(t, p4)
+		ft := formTokenRe.FindStringSubmatch(page)[1]
+		// The test clock starts on 26 Nov 2026; the quote is valid through the 30th.
+		a.Clock.Set(time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)) // 1 Dec, 01:00 in Mexico City
+		resp, body := cl.Get(t, p4)
+		if resp.StatusCode != http.StatusGone || !strings.Contains(body, "vigencia de esta cotización terminó") {
+			t.Errorf("expired link: status %d", resp.StatusCode)
+		}
+		resp, _ = cl.PostForm(t, p4+"/aceptar", url.Values{"name": {"Tarde"}, "form_token": {ft}})
+		if resp.StatusCode != http.StatusGone && resp.StatusCode != http.StatusConflict {
+			t.Errorf("accepting through an expired link: status %d", resp.StatusCode)
+		}
+		if q, _ := a.DB.FindQuoteByID(ctx, id4); q.Status != db.StatusSent {
+			t.Errorf("an expired link changed the quote to %s", q.Status)
+		}
+	})
+}
+
+func TestShareAPI(t *testing.T) {
+	a, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	id := savedQuote(t, seller)
+	q, err := a.DB.FindQuoteByID(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := a.DB.CreateAPIToken(t.Context(), userID(t, a, "vendedor@aluminios.mx"), "erp", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, out := apiPost(t, a, token, "/api/v1/quotes/"+q.DisplayFolio()+"/share", ``)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("status %d: %v", resp.StatusCode, out)
+	}
+	u, _ := out["url"].(string)
+	exp, _ := out["expires_at"].(string)
+	if !strings.Contains(u, "/c/") || exp != "2026-12-12T06:00:00Z" { // the end of 11 Dec in Mexico City
+		t.Errorf("answer = %v", out)
+	}
+	parsed, _ := url.Parse(u)
+	if resp, _ := a.NewClient().Get(t, parsed.Path); resp.StatusCode != http.StatusOK {
+		t.Errorf("the API's link answers %d", resp.StatusCode)
+	}
+}
