@@ -19,8 +19,11 @@ type Config struct {
 	Env      string
 	LogLevel slog.Level
 	BaseURL  string
-	Security handlers.Security
-	Backup   BackupConfig // see backup_cmd.go
+	// InsecureDirect (COTIZADOR_INSECURE_DIRECT=1) lets production listen
+	// on a non-loopback address with no trusted proxy in front.
+	InsecureDirect bool
+	Security       handlers.Security
+	Backup         BackupConfig // see backup_cmd.go
 }
 
 // configVar documents one environment variable: the README's configuration
@@ -44,6 +47,7 @@ var configVars = []configVar{
 	{"COTIZADOR_LOGIN_RATE_LIMIT", "10"},
 	{"COTIZADOR_TRUSTED_PROXIES", ""},
 	{"COTIZADOR_CORS_ORIGINS", ""},
+	{"COTIZADOR_INSECURE_DIRECT", "0"},
 }
 
 // ConfigError names the variable with a bad value; it stops start-up with
@@ -106,6 +110,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	switch v := get("COTIZADOR_INSECURE_DIRECT"); v {
+	case "0", "1":
+		c.InsecureDirect = v == "1"
+	default:
+		return c, &ConfigError{"COTIZADOR_INSECURE_DIRECT", v, "se espera 0 o 1 / want 0 or 1"}
+	}
+
 	sec := handlers.DefaultSecurity()
 	duration := func(name string, min time.Duration) (time.Duration, error) {
 		v := get(name)
@@ -162,6 +173,44 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// productionProblem says why a production server must not start with this
+// configuration, or returns nil. Every value may be valid on its own; these
+// combinations are not:
+//   - no https:// base URL: production cookies are Secure, so over plain
+//     HTTP the browser drops them and sign-in silently fails;
+//   - a non-loopback listen address with no trusted proxy: other machines
+//     reach the app over plain HTTP (it never serves TLS itself), and a proxy
+//     in front would make every user share one rate limit. A deployment that
+//     knows better (a cloud load balancer with unknown addresses) sets
+//     COTIZADOR_INSECURE_DIRECT=1.
+func (c Config) productionProblem() *ConfigError {
+	if c.Env != "production" {
+		return nil
+	}
+	if !strings.HasPrefix(c.BaseURL, "https://") {
+		return &ConfigError{"COTIZADOR_BASE_URL", c.BaseURL, "en producción se requiere la URL pública https://, p. ej. https://cotiza.example.mx (sin ella las cookies seguras no llegan y no se puede iniciar sesión) / production requires the public https:// URL (without it Secure cookies break sign-in)"}
+	}
+	if !loopbackAddr(c.Addr) && len(c.Security.TrustedProxies) == 0 && !c.InsecureDirect {
+		return &ConfigError{"COTIZADOR_ADDR", c.Addr, "en producción, una dirección que no es de loopback requiere un proxy con HTTPS delante (Caddy) en COTIZADOR_TRUSTED_PROXIES: Cotizador no sirve HTTPS directamente; COTIZADOR_INSECURE_DIRECT=1 lo permite bajo tu riesgo / in production a non-loopback address needs an HTTPS proxy in COTIZADOR_TRUSTED_PROXIES: serving HTTPS directly is not supported; COTIZADOR_INSECURE_DIRECT=1 allows it at your own risk"}
+	}
+	return nil
+}
+
+// loopbackAddr reports whether a listen address (validated host:port) is
+// reachable only from this machine. An empty host listens on every
+// interface.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func splitList(s string) []string {

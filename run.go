@@ -49,6 +49,7 @@ Comandos / commands:
   catalog load-prototype|load-demo [--if-empty]
                          carga el catálogo del prototipo o el de ejemplo en un catálogo vacío /
                          loads the prototype's or the sample catalogue into an empty catalogue
+  doctor                 revisa la instalación y dice qué corregir / checks the installation, says what to fix
   version                muestra la versión / prints the version
   help                   esta ayuda / this help
 `
@@ -91,6 +92,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "doctor":
+		// The doctor reads the configuration itself: a bad value is one of
+		// the things it reports, not a reason to stop before the checklist.
+		return doctorCommand(ctx, newDoctor(getenv), rest, stdout)
 	case "serve", "migrate", "user", "token", "restore", "backup", "catalog":
 	default:
 		fmt.Fprint(stderr, usage)
@@ -119,6 +124,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	default:
 		if len(rest) > 0 {
 			return &usageError{fmt.Sprintf("serve no acepta argumentos / serve takes no arguments: %v", rest)}
+		}
+		if p := cfg.productionProblem(); p != nil {
+			return p
 		}
 		return serve(ctx, cfg, logger)
 	}
