@@ -131,6 +131,9 @@ func (s *server) healthDetailed(c *fiber.Ctx) error {
 		"disk":    disk,
 		"version": s.Config.Build,
 		"env":     s.Config.Env,
+		// Peers that sent X-Forwarded-For without being trusted (proxy.go);
+		// `cotizador doctor` reads it.
+		"untrusted_proxies": s.proxies.Peers(),
 	})
 }
 

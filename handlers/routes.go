@@ -15,6 +15,7 @@ func (s *server) routes(a *fiber.App) {
 	a.Use(s.corsPolicy())
 	a.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	a.Use(s.language())
+	a.Use(s.watchProxies())
 	a.Use(s.rateLimit())
 	a.Use(s.authenticate())
 	a.Use(s.csrfProtection())

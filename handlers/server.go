@@ -67,6 +67,7 @@ type server struct {
 	metrics *Metrics
 	started time.Time
 	views   *html.Engine
+	proxies *proxyWatch // X-Forwarded-For from untrusted peers (proxy.go)
 }
 
 // New builds the Fiber app with every route and middleware. Templates are
@@ -90,6 +91,7 @@ func New(d Deps) (*fiber.App, error) {
 		return nil, err
 	}
 	s := &server{Deps: d, bundle: bundle, assets: assets, started: d.Clock.Now()}
+	s.proxies = &proxyWatch{trusted: len(d.Config.Security.TrustedProxies) > 0}
 	s.metrics = NewMetrics(d.DB, d.Config.Build)
 
 	viewsFS, err := fs.Sub(views.FS, ".")
