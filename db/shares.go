@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"cotizador/app"
 )
 
@@ -222,4 +224,49 @@ func (db *DB) QuoteDecisions(ctx context.Context, quoteID int64) ([]*QuoteDecisi
 		out = append(out, &d)
 	}
 	return out, rows.Err()
+}
+
+// DecisionSummary is a customer's answer with the quote it answered, for
+// the salesperson's home page.
+type DecisionSummary struct {
+	QuoteDecision
+	Folio        string
+	Revision     int
+	CustomerName string
+	Total        decimal.Decimal
+}
+
+// RecentDecisions lists the latest answers given through links, newest
+// first; salespersonID > 0 keeps only that salesperson's quotes.
+func (db *DB) RecentDecisions(ctx context.Context, salespersonID int64, limit int) ([]*DecisionSummary, error) {
+	q := `SELECT d.id, d.quote_id, d.share_id, d.decision, d.name, d.note, d.created_at, q.folio, q.revision, q.customer_name, q.total
+		FROM quote_decisions d JOIN quotes q ON q.id = d.quote_id WHERE d.deleted_at IS NULL`
+	var args []any
+	if salespersonID > 0 {
+		q += ` AND q.salesperson_id = ?`
+		args = append(args, salespersonID)
+	}
+	rows, err := db.Reader.QueryContext(ctx, q+` ORDER BY d.id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*DecisionSummary
+	for rows.Next() {
+		var d DecisionSummary
+		var created, total string
+		if err := rows.Scan(&d.ID, &d.QuoteID, &d.ShareID, &d.Decision, &d.Name, &d.Note, &created, &d.Folio, &d.Revision, &d.CustomerName, &total); err != nil {
+			return nil, err
+		}
+		d.CreatedAt, _ = app.ParseTime(created)
+		d.Total, _ = decimal.NewFromString(total)
+		out = append(out, &d)
+	}
+	return out, rows.Err()
+}
+
+// DisplayFolio is the answered quote's folio with its revision.
+func (d *DecisionSummary) DisplayFolio() string {
+	q := Quote{Folio: d.Folio, Revision: d.Revision}
+	return q.DisplayFolio()
 }

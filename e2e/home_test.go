@@ -15,8 +15,11 @@ func TestHomePageOnPhone(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("h1")),
 	)
 	b.Screenshot(t, "home")
-	if h := b.Text(t, "h1"); !strings.Contains(h, "Cotiza ventanas y puertas") {
-		t.Errorf("h1 = %q, want the Spanish heading", h)
+	if h := b.Text(t, "h1"); !strings.Contains(h, "Hola, ") {
+		t.Errorf("h1 = %q, want the Spanish greeting", h)
+	}
+	if got := b.Text(t, "#new-quote"); got != "Nueva cotización" {
+		t.Errorf("start button = %q, want «Nueva cotización»", got)
 	}
 	if lang := Eval[string](t, b, `document.documentElement.lang`); lang != "es" {
 		t.Errorf("html lang = %q, want es", lang)

@@ -486,7 +486,7 @@ func TestHomePage(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("status = %d", resp.StatusCode)
 	}
-	for _, want := range []string{`<html lang="es"`, `name="viewport"`, "Cotiza ventanas y puertas", `aria-current="page">Inicio`, "versión test", `name="htmx-config"`} {
+	for _, want := range []string{`<html lang="es"`, `name="viewport"`, "Nueva cotización", `aria-current="page">Inicio`, "versión test", `name="htmx-config"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("home page lacks %q", want)
 		}

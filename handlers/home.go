@@ -13,8 +13,17 @@ import (
 // show the time.
 var mexicoCity = app.MexicoCity
 
+// home is the start page: for whoever quotes, a big "Nueva cotización",
+// the answers customers gave through links, the quotes awaiting an answer
+// and the latest ones.
 func (s *server) home(c *fiber.Ctx) error {
-	return s.renderPage(c, fiber.StatusOK, "home", "", nil)
+	u := currentUser(c)
+	desk, err := s.quotes().DeskFor(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	return s.renderPage(c, fiber.StatusOK, "home", "", fiber.Map{"ProxyWarning": s.ownerProxyWarning(c), "Desk": desk,
+		"CanQuote": quoteWriters.allowsUser(u), "Today": s.today()})
 }
 
 // statusPage is the human view of the readiness check.
@@ -35,6 +44,7 @@ func (s *server) statusPage(c *fiber.Ctx) error {
 		"SchemaLatest":  r.SchemaLatest,
 		"Uptime":        uptime,
 		"CheckedAt":     now.In(mexicoCity).Format("02/01/2006 15:04:05"),
+		"ProxyWarning":  s.proxyWarning(),
 	})
 }
 

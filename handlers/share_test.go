@@ -222,3 +222,33 @@ func TestShareAPI(t *testing.T) {
 		t.Errorf("the API's link answers %d", resp.StatusCode)
 	}
 }
+
+// The salesperson's home: start a quote in one tap, see what waits for an
+// answer and what customers answered.
+func TestHomeDesk(t *testing.T) {
+	a, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	_, body := seller.Get(t, "/")
+	if !strings.Contains(body, `id="new-quote"`) || !strings.Contains(body, "Aún no hay cotizaciones") {
+		t.Fatalf("empty home:\n%s", body)
+	}
+	id := savedQuote(t, seller)
+	path := sendQuote(t, seller, id)
+	_, body = seller.Get(t, "/")
+	if !strings.Contains(body, "Esperando respuesta") || !strings.Contains(body, "COT-2026-0001") || strings.Contains(body, "Ninguna cotización enviada") {
+		t.Error("the sent quote is not listed as awaiting an answer")
+	}
+	cl := a.NewClient()
+	_, page := cl.Get(t, path)
+	cl.PostForm(t, path+"/aceptar", url.Values{"name": {"Juana Pérez"}, "form_token": {formTokenRe.FindStringSubmatch(page)[1]}})
+	_, body = seller.Get(t, "/")
+	if !strings.Contains(body, "Respuestas de clientes") || !strings.Contains(body, "Juana Pérez, ") {
+		t.Error("the acceptance is not on the home page")
+	}
+	if strings.Contains(body, "PDF listos") {
+		t.Error("the home page promises what it does not show")
+	}
+	viewer := a.Login(t, "consulta@aluminios.mx")
+	if _, body := viewer.Get(t, "/"); strings.Contains(body, `id="new-quote"`) {
+		t.Error("a viewer is offered to start a quote")
+	}
+}

@@ -298,3 +298,35 @@ func ActionsFor(q *db.Quote, canWrite bool, today string, catalogChanged, now ti
 	a.CanSend = canWrite && open && q.SupersededBy == 0
 	return a
 }
+
+// Desk is a salesperson's start page: what to do next.
+type Desk struct {
+	Recent   []*db.Quote           // latest quotes
+	Awaiting []*db.Quote           // sent, still valid, no answer yet
+	Answers  []*db.DecisionSummary // latest answers through links
+}
+
+// DeskFor gathers u's desk: their own quotes, or everyone's when they may
+// see all.
+func (s *Service) DeskFor(ctx context.Context, u *db.User) (*Desk, error) {
+	var d Desk
+	var err error
+	if d.Recent, _, err = s.List(ctx, db.QuoteFilter{Limit: 6}, u); err != nil {
+		return nil, err
+	}
+	if d.Awaiting, _, err = s.List(ctx, db.QuoteFilter{Status: db.StatusSent, Limit: 6}, u); err != nil {
+		return nil, err
+	}
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var own int64
+	if u.Role == auth.RoleSales && !st.SalesSeeAll {
+		own = u.ID
+	}
+	if d.Answers, err = s.DB.RecentDecisions(ctx, own, 5); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
