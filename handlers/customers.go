@@ -33,21 +33,10 @@ type customerView struct {
 // PhoneDisplay groups the 10 digits as people read them: "55 1234 5678" for
 // the two-digit area codes (Mexico City, Guadalajara, Monterrey), "222 123
 // 4567" for the others.
-func (v customerView) PhoneDisplay() string { return formatPhone(v.Phone) }
+func (v customerView) PhoneDisplay() string { return validate.FormatPhone(v.Phone) }
 
 // Created is the creation date in Mexico City.
 func (v customerView) Created() string { return v.CreatedAt.In(mexicoCity).Format("02/01/2006") }
-
-func formatPhone(p string) string {
-	if len(p) != 10 {
-		return p
-	}
-	switch p[:2] {
-	case "55", "56", "33", "81":
-		return p[:2] + " " + p[2:6] + " " + p[6:]
-	}
-	return p[:3] + " " + p[3:6] + " " + p[6:]
-}
 
 func customerViews(cs []*db.Customer) []customerView {
 	out := make([]customerView, len(cs))
@@ -149,7 +138,7 @@ func customerForm(c *fiber.Ctx) (*form, *db.Customer) {
 
 func customerFormValues(cu *db.Customer) *form {
 	return &form{Values: map[string]string{
-		"name": cu.Name, "business_name": cu.BusinessName, "rfc": cu.RFC, "email": cu.Email, "phone": formatPhone(cu.Phone),
+		"name": cu.Name, "business_name": cu.BusinessName, "rfc": cu.RFC, "email": cu.Email, "phone": validate.FormatPhone(cu.Phone),
 		"address": cu.Address, "tax_regime": cu.TaxRegime, "postal_code": cu.PostalCode, "cfdi_use": cu.CFDIUse, "notes": cu.Notes,
 	}, Errors: validate.Errors{}}
 }

@@ -121,7 +121,7 @@ func New(d Deps) (*fiber.App, error) {
 		}
 		return ""
 	})
-	engine.AddFunc("phone", quoting.FormatPhone)
+	engine.AddFunc("phone", validate.FormatPhone)
 	engine.AddFunc("day", func(d string) string {
 		if t, err := time.Parse("2006-01-02", d); err == nil {
 			return t.Format("02/01/2006")

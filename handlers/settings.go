@@ -95,7 +95,7 @@ func settingsFormValues(s *db.CompanySettings) *form {
 		iva = "exento"
 	}
 	v := map[string]string{
-		"name": s.Name, "rfc": s.RFC, "address": s.Address, "phone": formatPhone(s.Phone), "email": s.Email,
+		"name": s.Name, "rfc": s.RFC, "address": s.Address, "phone": validate.FormatPhone(s.Phone), "email": s.Email,
 		"profit_pct": percentText(s.Rates.Profit), "indirect_pct": percentText(s.Rates.Indirect), "iva": iva,
 		"deposit_pct": percentText(s.Rates.Deposit), "pricing_mode": string(s.PricingMode), "waste_factor": s.Rates.ProfileWaste.StringFixed(2),
 		"validity_days": strconv.Itoa(s.ValidityDays), "folio_prefix": s.FolioPrefix, "conditions": s.Conditions,

@@ -184,20 +184,5 @@ func WhatsAppNumber(phone string) string {
 	return ""
 }
 
-// FormatPhone writes a 10-digit Mexican phone as people read it:
-// "477 123 4567" (two-digit area codes 55, 33, 81: "55 1234 5678").
-func FormatPhone(phone string) string {
-	if len(phone) != 10 {
-		return phone
-	}
-	for i := 0; i < 10; i++ {
-		if phone[i] < '0' || phone[i] > '9' {
-			return phone
-		}
-	}
-	switch phone[:2] {
-	case "55", "33", "81":
-		return phone[:2] + " " + phone[2:6] + " " + phone[6:]
-	}
-	return phone[:3] + " " + phone[3:6] + " " + phone[6:]
-}
+// FormatPhone shows a stored phone as people read it (validate's rule).
+func FormatPhone(phone string) string { return validate.FormatPhone(phone) }

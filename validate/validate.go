@@ -228,6 +228,26 @@ const (
 	rfcGenericForeign = "XEXX010101000"
 )
 
+// FormatPhone shows a phone as Phone stores it (10 digits) the way people
+// read it: "55 1234 5678" for the two-digit area codes (Mexico City,
+// Guadalajara, Monterrey), "477 123 4567" for the others; anything else as
+// it is.
+func FormatPhone(p string) string {
+	if len(p) != 10 {
+		return p
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return p
+		}
+	}
+	switch p[:2] {
+	case "55", "56", "33", "81":
+		return p[:2] + " " + p[2:6] + " " + p[6:]
+	}
+	return p[:3] + " " + p[3:6] + " " + p[6:]
+}
+
 // RFC validates a Mexican tax id (Registro Federal de Contribuyentes): 12
 // characters for a company, 13 for a person, with a real date. It is
 // uppercased and stripped of surrounding space and of the spaces and dashes
