@@ -108,6 +108,12 @@ func (d *Doc) Lines(text string, width float64) []string {
 			out = append(out, "")
 			continue
 		}
+		// Most texts fit on one line; measuring once is far cheaper than
+		// the library's word wrap, which measures word by word.
+		if w, err := d.MeasureTextWidth(para); err == nil && w <= width {
+			out = append(out, para)
+			continue
+		}
 		lines, err := d.SplitTextWithWordWrap(para, width)
 		if err != nil || len(lines) == 0 {
 			lines = []string{para}
