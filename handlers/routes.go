@@ -118,6 +118,7 @@ func (s *server) routes(a *fiber.App) {
 	r.post("/cotizaciones", quoteWriters, s.quoteCreate)
 	r.get("/cotizaciones/:id", anyUser, s.quotePage)
 	r.get("/cotizaciones/:id/editar", quoteWriters, s.quoteEdit)
+	r.get("/cotizaciones/:id/pdf", anyUser, s.quotePDF)
 	r.post("/cotizaciones/:id", quoteWriters, s.quoteUpdate)
 	r.post("/cotizaciones/:id/estado", quoteWriters, s.quoteStatus)
 	r.post("/cotizaciones/:id/revision", quoteWriters, s.quoteRevise)
@@ -133,6 +134,7 @@ func (s *server) routes(a *fiber.App) {
 	r.post("/api/v1/quotes/calculate", anyUser, s.apiQuoteCalculate)
 	r.post("/api/v1/quotes", quoteWriters, s.apiQuoteCreate)
 	r.get("/api/v1/quotes/:folio", anyUser, s.apiQuoteGet)
+	r.get("/api/v1/quotes/:folio/pdf", anyUser, s.apiQuotePDF)
 
 	// Clientes: everyone signed in reads; owner, admin and sales write. The
 	// picker fragment (buscar) serves the quote editor.

@@ -47,7 +47,7 @@ func percentText(d decimal.Decimal) string { return d.Mul(percentScale).String()
 func settingsForm(c *fiber.Ctx, s *db.CompanySettings) *form {
 	f := newForm(c, "name", "rfc", "address", "phone", "email", "profit_pct", "indirect_pct", "iva", "deposit_pct", "labor_rate_m2",
 		"pricing_mode", "waste_factor", "validity_days", "folio_prefix", "conditions", "bank_details", "kerf_mm", "trim_mm",
-		"min_offcut_mm", "sales_see_all")
+		"min_offcut_mm", "sales_see_all", planField(3), planField(6), planField(9), planField(12))
 	e := f.Errors
 	s.Name = validate.Text(e, "name", f.Get("name"), true, 200)
 	s.RFC = validate.RFC(e, "rfc", f.Get("rfc"), false)
@@ -85,6 +85,16 @@ func settingsForm(c *fiber.Ctx, s *db.CompanySettings) *form {
 	s.Cut.TrimMM = validate.Int(e, "trim_mm", f.Get("trim_mm"), true, 0, 200)
 	s.Cut.MinOffcutMM = validate.Int(e, "min_offcut_mm", f.Get("min_offcut_mm"), true, 0, 6000)
 	s.SalesSeeAllQuotes = f.Get("sales_see_all") != ""
+	// Meses sin intereses: a surcharge typed as a percentage offers the
+	// plan (0 without surcharge); an empty field does not.
+	s.PaymentPlans = nil
+	for _, m := range pricing.PaymentPlanMonths {
+		if strings.TrimSpace(f.Get(planField(m))) == "" {
+			continue
+		}
+		pct := percentField(f, planField(m), percentScale)
+		s.PaymentPlans = append(s.PaymentPlans, pricing.PaymentPlan{Months: m, Surcharge: pct})
+	}
 	return f
 }
 
@@ -105,11 +115,18 @@ func settingsFormValues(s *db.CompanySettings) *form {
 	if s.LabourRateM2 != nil {
 		v["labor_rate_m2"] = s.LabourRateM2.StringFixed(2)
 	}
+	for _, p := range s.PaymentPlans {
+		v[planField(p.Months)] = percentText(p.Surcharge)
+	}
 	if s.SalesSeeAllQuotes {
 		v["sales_see_all"] = "1"
 	}
 	return &form{Values: v, Errors: validate.Errors{}}
 }
+
+// planField is the settings form's field of the surcharge of the plan of
+// months meses sin intereses.
+func planField(months int) string { return "msi_" + strconv.Itoa(months) + "_pct" }
 
 // logoURL is where the current logo is served; the etag in it changes with
 // the logo, so browsers may cache each URL for good.
@@ -123,7 +140,7 @@ func logoURL(etag string) string {
 func (s *server) renderSettings(c *fiber.Ctx, status int, st *db.CompanySettings, f *form, logoError string) error {
 	return s.renderPage(c, status, "settings", "settings.title", fiber.Map{
 		"Form": f, "LogoURL": logoURL(st.LogoETag), "LogoError": logoError, "Modes": pricingModes, "IVAChoices": ivaChoices,
-		"MaxLogoMB": maxLogoBytes >> 20, "LogoW": maxLogoW, "LogoH": maxLogoH,
+		"MaxLogoMB": maxLogoBytes >> 20, "LogoW": maxLogoW, "LogoH": maxLogoH, "PlanMonths": pricing.PaymentPlanMonths,
 	})
 }
 
