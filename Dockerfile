@@ -1,8 +1,12 @@
 # Cotizador: the app under Litestream. Mirrors the build commands CI runs
-# (no Docker engine runs on the development machines, so CI cannot build it).
-#   docker build -t cotizador .
-#   docker run -p 3000:3000 -v cotizador-data:/data \
-#     -e LITESTREAM_BUCKET=… -e LITESTREAM_ACCESS_KEY_ID=… -e LITESTREAM_SECRET_ACCESS_KEY=… cotizador
+# (no Docker engine runs on the development machines, so CI cannot build it;
+# TestProductionDockerfileMirrorsBuild compares it with the Makefile,
+# scripts/litestream.sh and deploy/compose.yaml).
+# On a server, deploy/compose.yaml builds it and puts Caddy in front:
+#   cd deploy && docker compose up -d --build
+# Alone it runs in production on 0.0.0.0:3000, so it refuses to start unless
+# COTIZADOR_BASE_URL is https:// and COTIZADOR_TRUSTED_PROXIES names the
+# HTTPS proxy in front (it never serves HTTPS itself).
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
