@@ -334,8 +334,9 @@ func (d *Doc) totalsBlock(q *QuoteDoc) {
 	}
 	rows = append(rows, row{q.IVALabel, q.IVA, false}, row{t.T("pdf.total"), q.Total, true})
 	d.Need(float64(len(rows))*14 + 60)
-	// Labels end where the unit prices end; the figures under the amounts.
-	labelRight := colUnitRight - 10
+	// Labels end a little left of the unit prices (room for a six-figure
+	// total in bold); the figures under the amounts.
+	labelRight := colUnitRight - 28
 	for _, r := range rows {
 		d.Font(r.bold, map[bool]float64{true: 11, false: 9}[r.bold])
 		if r.bold {
