@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +41,13 @@ const (
 	// stageBOMIndex speeds up replacing a product's BOM in the copy; it is
 	// dropped before the swap, where the live indexes are made again.
 	stageBOMIndex = stagePrefix + "bom_lines_product"
+	// stageAudit holds the audit entries of the writes made to the copy
+	// (audit triggers on the copy, made after it is filled, record them
+	// there); the swap moves them into the audit trail, so the import is
+	// audited in the transaction that makes it visible. stageAuditPrefix
+	// names those triggers.
+	stageAudit       = stagePrefix + "audit"
+	stageAuditPrefix = "audit_stage_"
 )
 
 var (
@@ -210,24 +219,33 @@ func (db *DB) applyStaged(ctx context.Context, p *importPlan, res *ImportResult)
 			}
 		}
 	}
+	if err := batch("audit", func(tx *sql.Tx) error { return auditStaging(ctx, tx) }); err != nil {
+		return err
+	}
+	// digests collects the row digests of the copy's audit entries as each
+	// batch writes them, so the swap only chains them.
+	var digests [][]byte
 	for next := 0; next < len(p.writes); {
+		var fresh [][]byte
 		if err := batch("write", func(tx *sql.Tx) error {
 			err := runWrites(ctx, tx, p.writes[next:], stagedQuery, time.Now().Add(stageBatch))
 			var more *errMore
 			switch {
 			case errors.As(err, &more):
 				next += more.done
-				return nil
 			case err != nil:
 				return err
+			default:
+				next = len(p.writes)
 			}
-			next = len(p.writes)
-			return nil
+			fresh, err = stagedDigests(ctx, tx, len(digests))
+			return err
 		}); err != nil {
 			return err
 		}
+		digests = append(digests, fresh...)
 	}
-	return batch("swap", func(tx *sql.Tx) error { return swapStaging(ctx, tx, p.now) })
+	return batch("swap", func(tx *sql.Tx) error { return swapStaging(ctx, tx, p.now, digests) })
 }
 
 // createStaging creates the empty copy: each catalogue table as the live
@@ -262,11 +280,12 @@ func createStaging(ctx context.Context, tx *sql.Tx, owner string) error {
 // and triggers are made again on it, under the same names and with the
 // same SQL. The catalogue version moves once, as the triggers would have
 // moved it.
-func swapStaging(ctx context.Context, tx *sql.Tx, now string) error {
+func swapStaging(ctx context.Context, tx *sql.Tx, now string, digests [][]byte) error {
 	type object struct{ kind, def string }
 	var objects []object
 	rows, err := tx.QueryContext(ctx, `SELECT type, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
-		AND tbl_name IN ('colours', 'materials', 'products', 'colour_prices', 'bom_lines') ORDER BY type, name`)
+		AND tbl_name IN ('colours', 'materials', 'products', 'colour_prices', 'bom_lines')
+		AND name NOT LIKE 'audit\_row\_%' ESCAPE '\' ORDER BY type, name`)
 	if err != nil {
 		return err
 	}
@@ -283,6 +302,21 @@ func swapStaging(ctx context.Context, tx *sql.Tx, now string) error {
 		return err
 	}
 	var stmts []string
+	// The copy's audit triggers go; every table's generated audit triggers
+	// are set aside until the renames are done: a rename re-reads every
+	// trigger in the schema, and theirs are long (each rename took ten
+	// times longer with them).
+	stageTriggers, err := triggersNamed(ctx, tx, `audit\_stage\_%`)
+	if err != nil {
+		return err
+	}
+	auditTriggers, err := triggersNamed(ctx, tx, `audit\_row\_%`)
+	if err != nil {
+		return err
+	}
+	for _, tr := range append(stageTriggers, auditTriggers...) {
+		stmts = append(stmts, `DROP TRIGGER `+tr.name)
+	}
 	stmts = append(stmts, `DROP INDEX `+stageBOMIndex, `DROP TABLE `+stageOwner)
 	for _, t := range catalogTables {
 		stmts = append(stmts, `ALTER TABLE `+t+` RENAME TO `+retiredPrefix+t)
@@ -299,10 +333,16 @@ func swapStaging(ctx context.Context, tx *sql.Tx, now string) error {
 	for _, o := range objects {
 		stmts = append(stmts, o.def)
 	}
+	for _, tr := range auditTriggers {
+		stmts = append(stmts, tr.def)
+	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
+	}
+	if err := moveStagedAudit(ctx, tx, digests); err != nil {
+		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE catalog_meta SET version = version + 1, changed_at = ? WHERE id = 1`, now)
 	return err
@@ -314,7 +354,7 @@ func (db *DB) dropStaging(ctx context.Context, owner string) error {
 	var n int
 	if err := db.Reader.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN
 		('catalog_stage_owner', 'catalog_stage_colours', 'catalog_stage_materials', 'catalog_stage_products',
-		 'catalog_stage_colour_prices', 'catalog_stage_bom_lines')`).Scan(&n); err != nil || n == 0 {
+		 'catalog_stage_colour_prices', 'catalog_stage_bom_lines', 'catalog_stage_audit')`).Scan(&n); err != nil || n == 0 {
 		return err
 	}
 	tx, err := db.Writer.BeginTx(ctx, nil)
@@ -328,7 +368,7 @@ func (db *DB) dropStaging(ctx context.Context, owner string) error {
 			return nil // another import's copy, or none
 		}
 	}
-	stmts := []string{`DROP TABLE IF EXISTS ` + stageOwner}
+	stmts := []string{`DROP TABLE IF EXISTS ` + stageOwner, `DROP TABLE IF EXISTS ` + stageAudit}
 	for i := len(catalogTables) - 1; i >= 0; i-- {
 		stmts = append(stmts, `DROP TABLE IF EXISTS `+stagePrefix+catalogTables[i])
 	}
@@ -352,8 +392,11 @@ func stageable(ctx context.Context, tx *sql.Tx) (bool, error) {
 		AND f."table" IN ('colours', 'materials', 'products', 'colour_prices', 'bom_lines')`).Scan(&n); err != nil || n > 0 {
 		return false, err
 	}
+	// The generated audit triggers (audit.go) name only their own table's
+	// columns (quotes has one called materials) and the audit trail.
 	rows, err := tx.QueryContext(ctx, `SELECT sql FROM sqlite_schema WHERE (type = 'view' OR (type = 'trigger'
-		AND tbl_name NOT IN ('colours', 'materials', 'products', 'colour_prices', 'bom_lines'))) AND sql IS NOT NULL`)
+		AND tbl_name NOT IN ('colours', 'materials', 'products', 'colour_prices', 'bom_lines')
+		AND name NOT LIKE 'audit\_row\_%' ESCAPE '\' AND name NOT LIKE 'audit\_stage\_%' ESCAPE '\')) AND sql IS NOT NULL`)
 	if err != nil {
 		return false, err
 	}
@@ -368,4 +411,125 @@ func stageable(ctx context.Context, tx *sql.Tx) (bool, error) {
 		}
 	}
 	return true, rows.Err()
+}
+
+// auditStaging creates the copy's pending audit entries table and the
+// copy's audit triggers, the live tables' own (same columns, same rules)
+// but recording into it. It runs after the copy is filled, so copying the
+// live rows records nothing.
+func auditStaging(ctx context.Context, tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_tables'`).Scan(&n); err != nil || n == 0 {
+		return err // a schema without the audit trail (tests of older versions)
+	}
+	// Each pending entry's row digest is computed as it is written (a
+	// generated column), so the swap only chains 32-byte digests.
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE `+stageAudit+` (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+		action TEXT NOT NULL, table_name TEXT NOT NULL, row_id INTEGER, before TEXT, after TEXT,
+		digest BLOB GENERATED ALWAYS AS (audit_row_digest(`+auditCanonical("")+`)) STORED)`); err != nil {
+		return err
+	}
+	tables, err := auditTables(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for i := range tables {
+		t := &tables[i]
+		if !slices.Contains(catalogTables, t.Name) {
+			continue
+		}
+		for _, def := range t.triggerSQL(stagePrefix+t.Name, stageAudit, stageAuditPrefix) {
+			if _, err := tx.ExecContext(ctx, def); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// namedTrigger is a trigger's name and definition.
+type namedTrigger struct{ name, def string }
+
+// triggersNamed lists the triggers whose name is LIKE pattern (with \ as
+// the escape character).
+func triggersNamed(ctx context.Context, tx *sql.Tx, pattern string) ([]namedTrigger, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE ? ESCAPE '\' ORDER BY name`, pattern)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []namedTrigger
+	for rows.Next() {
+		var t namedTrigger
+		if err := rows.Scan(&t.name, &t.def); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// stagedDigests reads the row digests of the copy's pending audit entries
+// after the first skip (none without the audit trail).
+func stagedDigests(ctx context.Context, tx *sql.Tx, skip int) ([][]byte, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, stageAudit).Scan(&n); err != nil || n == 0 {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT seq, digest FROM `+stageAudit+` WHERE seq > ? ORDER BY seq`, skip)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for want := int64(skip + 1); rows.Next(); want++ {
+		var seq int64
+		var d []byte
+		if err := rows.Scan(&seq, &d); err != nil {
+			return nil, err
+		}
+		if seq != want {
+			return nil, fmt.Errorf("db: staged audit entry %d where %d was expected", seq, want)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// moveStagedAudit appends the copy's pending entries to the audit trail, in
+// the order they were written, in the swap's transaction: their hashes are
+// chained here from the digests the staging batches read (one SHA-256 of 64
+// bytes each), and the rows are copied by one INSERT … SELECT.
+func moveStagedAudit(ctx context.Context, tx *sql.Tx, digests [][]byte) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, stageAudit).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+stageAudit).Scan(&n); err != nil {
+		return err
+	}
+	if n != len(digests) {
+		return fmt.Errorf("db: %d staged audit entries, %d digests", n, len(digests))
+	}
+	var headID int64
+	var head []byte
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT id FROM audit_log ORDER BY id DESC LIMIT 1), upto_id),
+		coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), hash) FROM audit_anchor WHERE id = 1`).Scan(&headID, &head); err != nil {
+		return err
+	}
+	hashes := make([]byte, 0, 32*len(digests))
+	prev := head
+	for _, d := range digests {
+		prev = chainHash(prev, d)
+		hashes = append(hashes, prev...)
+	}
+	if len(hashes) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after, hash)
+			SELECT ?1 + seq, at, actor, action, table_name, row_id, before, after, substr(?2, (seq - 1) * 32 + 1, 32)
+			FROM `+stageAudit+` ORDER BY seq`, headID, hashes); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `DROP TABLE `+stageAudit)
+	return err
 }

@@ -56,7 +56,10 @@ func init() {
 			commits.Add(1)
 			return 0
 		})
-		return nil
+		// The audit trail's functions (audit.go): the triggers call them,
+		// so a write through a connection without them (the sqlite3 shell,
+		// another program) fails instead of breaking the chain silently.
+		return registerAuditFuncs(conn)
 	}})
 }
 

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 
@@ -29,12 +30,28 @@ type MigrationStatus struct {
 	AppliedAt string
 }
 
-// MigrateUp applies every pending migration and returns how many it applied.
-func (db *DB) MigrateUp(ctx context.Context) (int, error) {
+// MigrateUp applies every pending migration and returns how many it
+// applied; then the audit triggers are made to match the schema (see
+// SyncAuditTriggers). They are dropped while migrations run, so a
+// migration can drop or rebuild a column they name, and its own data fixes
+// are not recorded as anyone's change.
+func (db *DB) MigrateUp(ctx context.Context) (n int, err error) {
 	p, err := db.provider()
 	if err != nil {
 		return 0, err
 	}
+	if pending, err := p.HasPending(ctx); err != nil {
+		return 0, fmt.Errorf("db: migrate up: %w", err)
+	} else if pending {
+		if err := db.dropAuditTriggers(ctx); err != nil {
+			return 0, fmt.Errorf("db: migrate up: %w", err)
+		}
+	}
+	defer func() {
+		if _, serr := db.SyncAuditTriggers(ctx); serr != nil {
+			err = errors.Join(err, fmt.Errorf("db: audit triggers: %w", serr))
+		}
+	}()
 	res, err := p.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("db: migrate up: %w", err)
@@ -49,6 +66,12 @@ func (db *DB) MigrateDown(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The generated audit triggers name columns a down step may drop:
+	// dropped first, made again for whatever schema is left.
+	if err := db.dropAuditTriggers(ctx); err != nil {
+		return 0, fmt.Errorf("db: migrate down: %w", err)
+	}
+	defer db.SyncAuditTriggers(ctx) //nolint:errcheck // a failure shows at the next start
 	res, err := p.Down(ctx)
 	if err != nil {
 		if res == nil {

@@ -1,0 +1,297 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"cotizador/app"
+)
+
+// Audit actions. Row changes come from the triggers (insert, update,
+// delete, restore, revoke); the rest are written by the app for events that
+// are not one row's change.
+const (
+	AuditInsert    = "insert"
+	AuditUpdate    = "update"
+	AuditDelete    = "delete"
+	AuditRestore   = "restore"
+	AuditRevoke    = "revoke"
+	AuditPurge     = "purge"     // retention: counts per policy
+	AuditExport    = "export"    // an export built or downloaded
+	AuditAnonymise = "anonymise" // ARCO cancellation of a customer
+	AuditReseal    = "reseal"    // the chain re-sealed after a redaction
+)
+
+// AuditEntry is one row of the audit trail.
+type AuditEntry struct {
+	ID     int64
+	At     time.Time
+	Actor  string
+	Action string
+	Table  string
+	RowID  int64 // 0 when the entry is not about one row
+	Before map[string]any
+	After  map[string]any
+}
+
+// Changes lists the fields of an entry with their value before and after,
+// in a stable order (after's keys first, then any only in before).
+func (e *AuditEntry) Changes() []AuditChange {
+	var out []AuditChange
+	seen := map[string]bool{}
+	add := func(k string) {
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		b, hadB := e.Before[k]
+		a, hadA := e.After[k]
+		out = append(out, AuditChange{Field: k, Before: b, After: a, HadBefore: hadB, HadAfter: hadA})
+	}
+	for _, k := range sortedKeys(e.After) {
+		add(k)
+	}
+	for _, k := range sortedKeys(e.Before) {
+		add(k)
+	}
+	return out
+}
+
+// AuditChange is one field of an entry.
+type AuditChange struct {
+	Field               string
+	Before, After       any
+	HadBefore, HadAfter bool
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// appendAudit writes an app event into the trail inside tx (through the
+// audit_entries view, which numbers and chains it).
+func appendAudit(ctx context.Context, tx *sql.Tx, at time.Time, actor app.Actor, action, table string, rowID int64, before, after any) error {
+	enc := func(v any) (any, error) {
+		if v == nil {
+			return nil, nil
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return string(b), nil
+	}
+	b, err := enc(before)
+	if err != nil {
+		return err
+	}
+	a, err := enc(after)
+	if err != nil {
+		return err
+	}
+	var row any
+	if rowID != 0 {
+		row = rowID
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_entries (at, actor, action, table_name, row_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		app.FormatTime(at), string(actor), action, table, row, b, a)
+	if err != nil {
+		return fmt.Errorf("db: audit %s %s: %w", action, table, err)
+	}
+	return nil
+}
+
+// AuditBreak is the first row where the chain does not hold.
+type AuditBreak struct {
+	ID    int64
+	At    time.Time
+	Table string
+	// Missing: rows before ID are gone (their ids are missing); otherwise
+	// the row's hash does not match its content and the previous hash.
+	Missing bool
+	// MissingFrom is the first missing id when Missing.
+	MissingFrom int64
+}
+
+// AuditVerification is what VerifyAudit found.
+type AuditVerification struct {
+	Count    int64
+	HeadID   int64
+	HeadHash []byte
+	// AnchorID is the last row retention purged (0: none).
+	AnchorID int64
+	// Resealing: a re-seal after an ARCO cancellation is still running.
+	Resealing bool
+	Broken    *AuditBreak
+}
+
+// OK reports an intact chain.
+func (v *AuditVerification) OK() bool { return v.Broken == nil }
+
+// VerifyAudit walks the whole chain: every row's hash must be the hash of
+// its content chained to the row before it, and ids must follow each
+// other from the anchor on. It is one SQL pass (audit_hash over each row and
+// its predecessor's stored hash), inside one read transaction.
+func (db *DB) VerifyAudit(ctx context.Context) (*AuditVerification, error) {
+	tx, err := db.Reader.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	v := &AuditVerification{}
+	var anchorHash []byte
+	if err := tx.QueryRowContext(ctx, `SELECT upto_id, hash FROM audit_anchor WHERE id = 1`).Scan(&v.AnchorID, &anchorHash); err != nil {
+		return nil, fmt.Errorf("db: audit anchor: %w", err)
+	}
+	// A running re-seal: the row after its cursor still chains from the
+	// hash the cursor row had before.
+	var boundary int64 = -1
+	var boundaryHash []byte
+	err = tx.QueryRowContext(ctx, `SELECT cursor_id + 1, cursor_old_hash FROM audit_reseals WHERE finished_at IS NULL ORDER BY id LIMIT 1`).Scan(&boundary, &boundaryHash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		boundary = -1
+	case err != nil:
+		return nil, err
+	default:
+		v.Resealing = true
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0) FROM audit_log`).Scan(&v.Count, &v.HeadID); err != nil {
+		return nil, err
+	}
+	if v.HeadID > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, v.HeadID).Scan(&v.HeadHash); err != nil {
+			return nil, err
+		}
+	}
+	var id, prevID int64
+	var at, table string
+	var hashOK bool
+	err = tx.QueryRowContext(ctx, `
+		SELECT id, at, table_name, hash_ok, prev_id FROM (
+			SELECT id, at, table_name,
+			       hash IS audit_hash(CASE WHEN id = ?1 THEN ?2 ELSE coalesce(lag(hash) OVER w, ?3) END,
+			                          `+auditCanonical("")+`) AS hash_ok,
+			       coalesce(lag(id) OVER w, ?4) AS prev_id
+			FROM audit_log WINDOW w AS (ORDER BY id))
+		WHERE NOT hash_ok OR id != prev_id + 1
+		ORDER BY id LIMIT 1`, boundary, boundaryHash, anchorHash, v.AnchorID).Scan(&id, &at, &table, &hashOK, &prevID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: verify audit: %w", err)
+	}
+	b := &AuditBreak{ID: id, Table: table}
+	b.At, _ = app.ParseTime(at)
+	if id != prevID+1 {
+		b.Missing, b.MissingFrom = true, prevID+1
+	}
+	v.Broken = b
+	return v, nil
+}
+
+// AuditFilter narrows FindAudit. Times are inclusive bounds on the entry's
+// time; zero means unbounded.
+type AuditFilter struct {
+	Actor  string
+	Table  string
+	RowID  int64
+	From   time.Time
+	To     time.Time
+	Limit  int
+	Before int64 // entries with a smaller id (the next page)
+}
+
+const maxAuditPage = 200
+
+// FindAudit lists entries newest first. With Table and RowID it is one
+// record's history.
+func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error) {
+	var where []string
+	var args []any
+	if f.Actor != "" {
+		where, args = append(where, "actor = ?"), append(args, f.Actor)
+	}
+	if f.Table != "" {
+		where, args = append(where, "table_name = ?"), append(args, f.Table)
+	}
+	if f.RowID != 0 {
+		where, args = append(where, "row_id = ?"), append(args, f.RowID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, app.FormatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "at <= ?"), append(args, app.FormatTime(f.To))
+	}
+	if f.Before > 0 {
+		where, args = append(where, "id < ?"), append(args, f.Before)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > maxAuditPage {
+		limit = 50
+	}
+	q := `SELECT id, at, actor, action, table_name, coalesce(row_id, 0), before, after FROM audit_log`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit)
+	rows, err := db.Reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: find audit: %w", err)
+	}
+	defer rows.Close()
+	var out []*AuditEntry
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func scanAudit(row interface{ Scan(...any) error }) (*AuditEntry, error) {
+	var e AuditEntry
+	var at string
+	var before, after sql.NullString
+	if err := row.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Table, &e.RowID, &before, &after); err != nil {
+		return nil, err
+	}
+	e.At, _ = app.ParseTime(at)
+	for _, p := range []struct {
+		s sql.NullString
+		m *map[string]any
+	}{{before, &e.Before}, {after, &e.After}} {
+		if !p.s.Valid {
+			continue
+		}
+		d := json.NewDecoder(strings.NewReader(p.s.String))
+		d.UseNumber()
+		if err := d.Decode(p.m); err != nil {
+			// Not an object (an app event may record a list): keep it
+			// under one key rather than lose it.
+			*p.m = map[string]any{"value": p.s.String}
+		}
+	}
+	return &e, nil
+}
+
+// AuditActors lists the actors that appear in the trail, for the filter.
+func (db *DB) AuditActors(ctx context.Context) ([]string, error) {
+	return queryColumn[string](ctx, db.Reader, `SELECT DISTINCT actor FROM audit_log ORDER BY actor`)
+}
