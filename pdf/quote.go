@@ -121,8 +121,11 @@ func (d *Doc) quoteHeader(q *QuoteDoc) {
 		logoH = h
 	}
 	y := top
+	// The company's block may reach the right-aligned folio block, whose
+	// longest line (a revised folio in bold) starts near 420 pt.
+	width := 405 - x
 	d.Font(true, 12)
-	for _, l := range d.Lines(q.Company.Name, 300-x+Margin) {
+	for _, l := range d.Lines(q.Company.Name, width) {
 		d.TextAt(x, y, l)
 		y += 14
 	}
@@ -138,7 +141,7 @@ func (d *Doc) quoteHeader(q *QuoteDoc) {
 		d.TextAt(x, y, l)
 		y += lineH
 	}
-	for _, l := range d.Lines(q.Company.Address, 300-x+Margin) {
+	for _, l := range d.Lines(q.Company.Address, width) {
 		d.TextAt(x, y, l)
 		y += lineH
 	}
