@@ -592,3 +592,41 @@ func TestProductionDockerfileMirrorsBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestProductionSecurityDocNamesRealTests: every test SECURITY.md cites as
+// proof of a defence exists, in the file it names.
+func TestProductionSecurityDocNamesRealTests(t *testing.T) {
+	root := s3test.RepoRoot(t)
+	b, err := os.ReadFile(filepath.Join(root, "SECURITY.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	name := regexp.MustCompile("`((?:Test|Fuzz)\\w+)`")
+	// A group of names followed by the file that holds them:
+	// `TestA`, `TestB` (dir/x_test.go…
+	group := regexp.MustCompile("((?:`(?:Test|Fuzz)\\w+`(?:, )?)+) \\(([\\w/]+_test\\.go)")
+	cited := map[string]bool{}
+	for _, g := range group.FindAllStringSubmatch(doc, -1) {
+		src, err := os.ReadFile(filepath.Join(root, g[2]))
+		if err != nil {
+			t.Errorf("SECURITY.md cites %s, which does not exist", g[2])
+			continue
+		}
+		for _, n := range name.FindAllStringSubmatch(g[1], -1) {
+			cited[n[1]] = true
+			if !regexp.MustCompile(`(?m)^func ` + n[1] + `\(`).Match(src) {
+				t.Errorf("SECURITY.md cites %s in %s, which does not define it", n[1], g[2])
+			}
+		}
+	}
+	if len(cited) < 30 {
+		t.Errorf("only %d cited tests found: the document's format changed", len(cited))
+	}
+	// A name repeated elsewhere without its file must be one placed above.
+	for _, n := range name.FindAllStringSubmatch(doc, -1) {
+		if !cited[n[1]] {
+			t.Errorf("SECURITY.md names %s without the file that holds it", n[1])
+		}
+	}
+}
