@@ -240,32 +240,13 @@ func readTable(ctx context.Context, tx *sql.Tx, name, table, where string, args 
 	if err != nil {
 		return DataTable{}, err
 	}
-	dt := DataTable{Name: name, Columns: cols}
-	rows, err := tx.QueryContext(ctx, `SELECT `+quoteIdents(cols)+` FROM "`+table+`" WHERE `+where+` ORDER BY 1`, args...)
-	if err != nil {
-		return dt, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return dt, err
-		}
-		dt.Rows = append(dt.Rows, vals)
-	}
-	return dt, rows.Err()
+	return queryTable(ctx, tx, DataTable{Name: name, Columns: cols},
+		`SELECT `+quoteIdents(cols)+` FROM "`+table+`" WHERE `+where+` ORDER BY 1`, args...)
 }
 
-// auditColumns are the columns of the audit entries an export carries.
-const auditExportColumns = `id, at, actor, action, table_name, row_id, before, after, hex(hash) AS hash`
-
-func readAudit(ctx context.Context, tx *sql.Tx, name, where string, args ...any) (DataTable, error) {
-	dt := DataTable{Name: name, Columns: []string{"id", "at", "actor", "action", "table_name", "row_id", "before", "after", "hash"}}
-	rows, err := tx.QueryContext(ctx, `SELECT `+auditExportColumns+` FROM audit_log WHERE `+where+` ORDER BY id`, args...)
+// queryTable fills dt's rows from a query of its columns.
+func queryTable(ctx context.Context, tx *sql.Tx, dt DataTable, query string, args ...any) (DataTable, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return dt, err
 	}
@@ -282,6 +263,14 @@ func readAudit(ctx context.Context, tx *sql.Tx, name, where string, args ...any)
 		dt.Rows = append(dt.Rows, vals)
 	}
 	return dt, rows.Err()
+}
+
+// auditColumns are the columns of the audit entries an export carries.
+const auditExportColumns = `id, at, actor, action, table_name, row_id, before, after, hex(hash) AS hash`
+
+func readAudit(ctx context.Context, tx *sql.Tx, name, where string, args ...any) (DataTable, error) {
+	dt := DataTable{Name: name, Columns: []string{"id", "at", "actor", "action", "table_name", "row_id", "before", "after", "hash"}}
+	return queryTable(ctx, tx, dt, `SELECT `+auditExportColumns+` FROM audit_log WHERE `+where+` ORDER BY id`, args...)
 }
 
 // CustomerData is everything the app holds about a customer, for an ARCO
@@ -376,40 +365,23 @@ func (db *DB) UserData(ctx context.Context, id int64) ([]DataTable, error) {
 		return nil, err
 	}
 	out = append(out, dt)
-	q := DataTable{Name: "cotizaciones", Columns: []string{"folio", "revision", "status", "created_at", "updated_at", "total", "deleted_at"}}
-	rows, err := tx.QueryContext(ctx, `SELECT folio, revision, status, created_at, updated_at, total, deleted_at FROM quotes WHERE salesperson_id = ? ORDER BY id`, id)
+	q, err := queryTable(ctx, tx, DataTable{Name: "cotizaciones", Columns: []string{"folio", "revision", "status", "created_at", "updated_at", "total", "deleted_at"}},
+		`SELECT folio, revision, status, created_at, updated_at, total, deleted_at FROM quotes WHERE salesperson_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		vals := make([]any, 7)
-		if err := rows.Scan(&vals[0], &vals[1], &vals[2], &vals[3], &vals[4], &vals[5], &vals[6]); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		q.Rows = append(q.Rows, vals)
-	}
-	rows.Close()
 	out = append(out, q)
 	about, err := readAudit(ctx, tx, "auditoria_sobre_la_cuenta", `(table_name = 'users' AND row_id = ?1) OR (table_name = 'api_tokens' AND row_id IN (SELECT id FROM api_tokens WHERE user_id = ?1))`, id)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, about)
-	did := DataTable{Name: "acciones_registradas", Columns: []string{"id", "at", "action", "table_name", "row_id"}}
-	rows, err = tx.QueryContext(ctx, `SELECT id, at, action, table_name, row_id FROM audit_log WHERE actor = ? ORDER BY id`, string(app.UserActor(id)))
+	did, err := queryTable(ctx, tx, DataTable{Name: "acciones_registradas", Columns: []string{"id", "at", "action", "table_name", "row_id"}},
+		`SELECT id, at, action, table_name, row_id FROM audit_log WHERE actor = ? ORDER BY id`, string(app.UserActor(id)))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		vals := make([]any, 5)
-		if err := rows.Scan(&vals[0], &vals[1], &vals[2], &vals[3], &vals[4]); err != nil {
-			return nil, err
-		}
-		did.Rows = append(did.Rows, vals)
-	}
-	return append(out, did), rows.Err()
+	return append(out, did), nil
 }
 
 func tableSet(ctx context.Context, q queryer) (map[string]bool, error) {
