@@ -61,6 +61,14 @@ func neutralise(v string) string {
 	return v
 }
 
+// NeutraliseCell is neutralise for the app's other CSV writers (the data
+// exports), so every spreadsheet file it writes follows one rule;
+// UnneutraliseCell undoes it.
+func NeutraliseCell(v string) string { return neutralise(v) }
+
+// UnneutraliseCell gives back the value NeutraliseCell was given.
+func UnneutraliseCell(v string) string { return unneutralise(v) }
+
 // unneutralise undoes neutralise: a cell of one or more quotes followed by
 // a formula character loses its first quote.
 func unneutralise(v string) string {

@@ -148,9 +148,16 @@ func (db *DB) FinishExport(ctx context.Context, id int64, file string, size int6
 		status, progress = ExportFailed, 0
 	}
 	now := app.FormatTime(db.Clock.Now())
-	_, err := db.Writer.ExecContext(ctx, `UPDATE exports SET status = ?, progress = ?, file_name = ?, size_bytes = ?, sha256 = ?, manifest = ?, error = ?,
-		finished_at = ?, updated_at = ?, updated_by = ? WHERE id = ?`, status, progress, file, size, sum, manifest, errText, now, now, app.SystemActor, id)
-	return err
+	res, err := db.Writer.ExecContext(ctx, `UPDATE exports SET status = ?, progress = ?, file_name = ?, size_bytes = ?, sha256 = ?, manifest = ?, error = ?,
+		finished_at = ?, updated_at = ?, updated_by = ? WHERE id = ? AND status IN ('pending', 'running')`,
+		status, progress, file, size, sum, manifest, errText, now, now, app.SystemActor, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return app.Errorf(app.ECONFLICT, "export.expired")
+	}
+	return nil
 }
 
 // CreateExportLink makes a new single-use download link for a ready
