@@ -311,6 +311,7 @@ func TestProductionBehindCaddy(t *testing.T) {
 		if strings.Contains(home.body, "proxy-warning") {
 			t.Error("proxy warning shown behind a trusted proxy")
 		}
+		assertPrivateHealth(t, proxy)
 		plain := fetch(t, ownerBrowser, http.MethodGet, "http://localhost:"+proxy.httpPort+"/login", nil)
 		if plain.StatusCode != http.StatusPermanentRedirect || !strings.HasPrefix(plain.Header.Get("Location"), "https://localhost") {
 			t.Errorf("plain HTTP: %d to %q, want a permanent redirect to https://localhost…", plain.StatusCode, plain.Header.Get("Location"))
@@ -377,6 +378,8 @@ func TestProductionBehindCaddy(t *testing.T) {
 			t.Errorf("/estado does not warn about the proxy:\n%s", status.body)
 		}
 
+		assertPrivateHealth(t, proxy)
+
 		// Everyone is Caddy's 127.0.0.1 now: the owner's five requests and
 		// 127.0.0.2's use up one shared limit, and 127.0.0.3 is refused
 		// before it has asked anything.
@@ -400,6 +403,18 @@ func TestProductionBehindCaddy(t *testing.T) {
 			t.Errorf("doctor does not fail the proxy check with the fix:\n%s", out)
 		}
 	})
+}
+
+// assertPrivateHealth: Caddy reaches the app from loopback, yet what it
+// forwards from the internet must not read the operator-only reports.
+func assertPrivateHealth(t *testing.T, proxy *caddyProxy) {
+	t.Helper()
+	stranger := proxy.browser("127.0.0.5")
+	for _, path := range []string{"/api/health/detailed", "/api/health/backups"} {
+		if r := fetch(t, stranger, http.MethodGet, proxy.base+path, nil); r.StatusCode != http.StatusForbidden {
+			t.Errorf("%s through Caddy, anonymous: %d, want 403", path, r.StatusCode)
+		}
+	}
 }
 
 // proxyDoctor runs `cotizador doctor` against the installation behind

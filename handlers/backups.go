@@ -177,7 +177,7 @@ func (s *server) backupDownload(c *fiber.Ctx) error {
 // production only the owner or the machine itself may read it.
 func (s *server) healthBackups(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if s.Config.Production() && !c.Context().RemoteIP().IsLoopback() && !ownerOnly.allowsUser(currentUser(c)) {
+	if s.Config.Production() && !localCaller(c) && !ownerOnly.allowsUser(currentUser(c)) {
 		return app.Errorf(app.EFORBIDDEN, "error.forbidden.body")
 	}
 	svc, err := s.backups()

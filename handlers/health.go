@@ -82,11 +82,12 @@ func (s *server) healthDatabase(c *fiber.Ctx) error {
 
 // healthDetailed reports everything an operator wants at a glance. In
 // production it reveals paths, memory and disk figures, so only an owner or
-// admin (session or API token) or a caller on the machine itself (loopback:
-// the operator's curl, a local monitoring agent) may read it.
+// admin (session or API token) or a caller on the machine itself (loopback
+// and not forwarded by a proxy: the operator's curl, a local monitoring
+// agent) may read it.
 func (s *server) healthDetailed(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if s.Config.Production() && !c.Context().RemoteIP().IsLoopback() && !managers.allowsUser(currentUser(c)) {
+	if s.Config.Production() && !localCaller(c) && !managers.allowsUser(currentUser(c)) {
 		return app.Errorf(app.EFORBIDDEN, "error.forbidden.body")
 	}
 	ready := s.checkReady(c.UserContext())

@@ -104,3 +104,13 @@ func (s *server) ownerProxyWarning(c *fiber.Ctx) fiber.Map {
 	}
 	return s.proxyWarning()
 }
+
+// localCaller reports whether a request comes from this machine itself (the
+// operator's curl, a local monitoring agent, `cotizador doctor`): a loopback
+// peer that forwards nobody. Caddy on the same machine is a loopback peer
+// too, but what it forwards comes from the internet, trusted proxy or not.
+func localCaller(c *fiber.Ctx) bool {
+	h := &c.Request().Header
+	return c.Context().RemoteIP().IsLoopback() &&
+		len(h.Peek(fiber.HeaderXForwardedFor)) == 0 && len(h.Peek("Forwarded")) == 0
+}

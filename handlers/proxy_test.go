@@ -163,3 +163,29 @@ func TestProxyWarningIsBounded(t *testing.T) {
 		t.Errorf("detailed health should list exactly the first 16 peers: %s", detailed)
 	}
 }
+
+// TestProxiedRequestsAreNotLocal: with Caddy on the same machine every
+// request reaches the app from 127.0.0.1. The operator-only health reports
+// must not take that for a local caller: a request a proxy forwarded
+// (X-Forwarded-For) comes from the internet, trusted proxy or not.
+func TestProxiedRequestsAreNotLocal(t *testing.T) {
+	for _, trusted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("trusted proxy %v", trusted), func(t *testing.T) {
+			opts := []testutil.Option{testutil.Production()}
+			if trusted {
+				opts = append(opts, testutil.WithSecurity(func(s *handlers.Security) { s.TrustedProxies = []string{"127.0.0.1"} }))
+			}
+			a := staff(t, opts...)
+			base := serveOnLoopback(t, a)
+			for _, path := range []string{"/api/health/detailed", "/api/health/backups"} {
+				if code := getFrom(t, "127.0.0.1", base, path, "203.0.113.7"); code != http.StatusForbidden {
+					t.Errorf("%s forwarded by a local proxy: %d, want 403", path, code)
+				}
+				// The operator's own curl on the machine still reads it.
+				if code := getFrom(t, "127.0.0.1", base, path, ""); code == http.StatusForbidden {
+					t.Errorf("%s from loopback without a proxy: 403", path)
+				}
+			}
+		})
+	}
+}
