@@ -172,7 +172,7 @@ func newBackupService(cfg Config, d *db.DB, logger *slog.Logger) *backup.Service
 		s.ReplicaProblem = err.Error()
 	}
 	return &backup.Service{
-		Settings: *s, DB: d, Logger: logger,
+		Settings: *s, DB: d, Logger: logger, Checks: []backup.Check{auditCheck},
 		Monitor: &backup.Monitor{
 			Addr: b.MetricsAddr, Configured: b.Bucket != "", DBPath: d.Path,
 			Interval: b.CheckEvery, StallAfter: b.StallAfter, Logger: logger,
@@ -463,7 +463,7 @@ func restoreCommand(ctx context.Context, cfg Config, args []string, stdout, stde
 			restoredTo = fmt.Sprintf("%s (último cambio antes de / last change before %s)", restoredTo, at.UTC().Format(time.RFC3339))
 		}
 	}
-	rep, err := backup.Verify(ctx, work)
+	rep, err := backup.Verify(ctx, work, auditCheck)
 	if err != nil {
 		return err
 	}

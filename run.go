@@ -50,6 +50,11 @@ Comandos / commands:
                          carga el catálogo del prototipo o el de ejemplo en un catálogo vacío /
                          loads the prototype's or the sample catalogue into an empty catalogue
   doctor                 revisa la instalación y dice qué corregir / checks the installation, says what to fix
+  audit verify           revisa la cadena de la bitácora de auditoría / checks the audit trail's hash chain
+  retention run [--dry-run]
+                         aplica las políticas de retención / applies the retention policies
+  export customer|user --id N --out FILE.zip | export business --out FILE.zip
+                         exporta los datos (ARCO o todo el negocio) / exports the data (ARCO or the whole business)
   version                muestra la versión / prints the version
   help                   esta ayuda / this help
 `
@@ -96,7 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// The doctor reads the configuration itself: a bad value is one of
 		// the things it reports, not a reason to stop before the checklist.
 		return doctorCommand(ctx, newDoctor(getenv), rest, stdout)
-	case "serve", "migrate", "user", "token", "restore", "backup", "catalog":
+	case "serve", "migrate", "user", "token", "restore", "backup", "catalog", "audit", "retention", "export":
 	default:
 		fmt.Fprint(stderr, usage)
 		return &usageError{fmt.Sprintf("comando desconocido / unknown command %q", cmd)}
@@ -121,6 +126,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return backupCommand(ctx, cfg, rest, stdout, stderr)
 	case "catalog":
 		return catalogCommand(ctx, cfg, rest, stdout, stderr)
+	case "audit":
+		return auditCommand(ctx, cfg, rest, stdout)
+	case "retention":
+		return retentionCommand(ctx, cfg, rest, stdout, stderr)
+	case "export":
+		return exportCommand(ctx, cfg, rest, stdout, stderr)
 	default:
 		if len(rest) > 0 {
 			return &usageError{fmt.Sprintf("serve no acepta argumentos / serve takes no arguments: %v", rest)}
@@ -219,7 +230,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "version", version)
 
-	go housekeeping(ctx, d, logger)
+	go dataProtection(ctx, d, logger)
 
 	served := make(chan error, 1)
 	go func() { served <- a.Listener(ln) }()
@@ -237,27 +248,4 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	ln.Close()
 	<-served
 	return nil
-}
-
-// housekeepingEvery is how often expired CSRF tokens and old login attempts
-// are deleted: they only matter within their lifetime or lockout window.
-const housekeepingEvery = time.Hour
-
-func housekeeping(ctx context.Context, d *db.DB, logger *slog.Logger) {
-	t := time.NewTicker(housekeepingEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		csrf, err1 := d.PurgeExpiredCSRFTokens(ctx)
-		attempts, err2 := d.PurgeLoginAttempts(ctx, d.Clock.Now().Add(-24*time.Hour))
-		if err := errors.Join(err1, err2); err != nil {
-			logger.Error("housekeeping", "err", err)
-			continue
-		}
-		logger.Info("housekeeping", "csrf_tokens_deleted", csrf, "login_attempts_deleted", attempts)
-	}
 }
