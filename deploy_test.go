@@ -336,6 +336,16 @@ func TestProductionDeployFiles(t *testing.T) {
 		if p := cfg.productionProblem(); p != nil {
 			t.Errorf("the template's values are refused in production: %v", p)
 		}
+		// Litestream expands litestream.yml's ${VARS} from its environment,
+		// an unset one to nothing (no metrics address: no replication
+		// health). Each must be in the file; only the ones the shop fills
+		// in, and the endpoint (empty for AWS), may be empty.
+		fillIn := map[string]bool{"LITESTREAM_BUCKET": true, "LITESTREAM_ENDPOINT": true, "LITESTREAM_ACCESS_KEY_ID": true, "LITESTREAM_SECRET_ACCESS_KEY": true}
+		for _, v := range yamlVars(t, filepath.Join(root, "litestream.yml")) {
+			if value, ok := tpl.set[v]; !ok || (value == "" && !fillIn[v]) {
+				t.Errorf("litestream.yml reads ${%s}, which the template leaves unset or empty", v)
+			}
+		}
 		if !slices.Equal(cfg.Security.TrustedProxies, []string{"127.0.0.1"}) || !loopbackAddr(cfg.Addr) {
 			t.Errorf("systemd values: addr %s, trusted %v", cfg.Addr, cfg.Security.TrustedProxies)
 		}
