@@ -50,6 +50,17 @@ func TestDoctorBrokenInstallations(t *testing.T) {
 		}
 	}
 
+	t.Run("through the command line", func(t *testing.T) {
+		var out strings.Builder
+		err := run(ctx, []string{"cotizador", "doctor"}, env(map[string]string{"COTIZADOR_ENV": "staging"}), nil, &out, &out)
+		if exitCode(err) != 1 || !strings.Contains(out.String(), "[FALLA] Configuración: ") || !strings.Contains(out.String(), "COTIZADOR_ENV") {
+			t.Errorf("cotizador doctor: exit %d, %v\n%s", exitCode(err), err, out.String())
+		}
+		if err := run(ctx, []string{"cotizador", "doctor", "--fix"}, env(nil), nil, io.Discard, io.Discard); exitCode(err) != 2 {
+			t.Errorf("doctor with an argument: %v, want a usage error (exit 2)", err)
+		}
+	})
+
 	t.Run("invalid configuration", func(t *testing.T) {
 		out, err := runDoctor(t, map[string]string{"COTIZADOR_ENV": "production", "COTIZADOR_BASE_URL": "http://cotiza.example.mx"}, nil)
 		// A checklist item, not a refusal to run: exit 1, like any failure.
