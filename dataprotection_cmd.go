@@ -207,11 +207,15 @@ func writeExportFile(ctx context.Context, d *db.DB, e *db.Export, path string) (
 const dataProtectionEvery = 24 * time.Hour
 
 // dataProtection is serve's background work for data protection: it first
-// finishes any re-seal a crash interrupted, then runs the retention job once
+// marks the exports a stop interrupted as failed and finishes any re-seal a
+// crash interrupted, then runs the retention job once
 // a day (a restart does not run it again before a day has passed since the
 // last run) and logs what it purged and the audit chain's newest hash (an
 // outside record of it makes rewriting the chain detectable).
 func dataProtection(ctx context.Context, d *db.DB, logger *slog.Logger) {
+	if err := d.FailInterruptedExports(ctx); err != nil {
+		logger.Error("exports", "err", err)
+	}
 	if err := d.RunReseals(ctx); err != nil && ctx.Err() == nil {
 		logger.Error("audit re-seal", "err", err)
 	}

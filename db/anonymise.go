@@ -314,3 +314,13 @@ func (db *DB) FindReseals(ctx context.Context) ([]*Reseal, error) {
 	}
 	return out, rows.Err()
 }
+
+// FindCustomerForARCO returns a customer whether or not it is deleted: an
+// ARCO request may name one in the Papelera.
+func (db *DB) FindCustomerForARCO(ctx context.Context, id int64) (*Customer, error) {
+	c, err := scanCustomer(db.Reader.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers c WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, app.Errorf(app.ENOTFOUND, "customer.not_found")
+	}
+	return c, err
+}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -494,6 +496,65 @@ func (db *DB) ReadBusiness(ctx context.Context, start func(counts map[string]int
 		rows.Close()
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// RemoveExpiredExportFiles deletes the files of exports that expired before
+// their file was removed (an anonymisation expires them at once) and
+// records that the file is gone. It returns how many it removed.
+func (db *DB) RemoveExpiredExportFiles(ctx context.Context) (int, error) {
+	rows, err := db.Reader.QueryContext(ctx, `SELECT id, file_name FROM exports WHERE status = 'expired' AND file_name != ''`)
+	if err != nil {
+		return 0, err
+	}
+	type ex struct {
+		id   int64
+		file string
+	}
+	var list []ex
+	for rows.Next() {
+		var e ex
+		if err := rows.Scan(&e.id, &e.file); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	ts := app.FormatTime(db.Clock.Now())
+	for i, e := range list {
+		if err := os.Remove(filepath.Join(db.ExportDir(), filepath.Base(e.file))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return i, err
+		}
+		if _, err := db.Writer.ExecContext(ctx, `UPDATE exports SET file_name = '', updated_at = ?, updated_by = ? WHERE id = ?`, ts, app.SystemActor, e.id); err != nil {
+			return i, err
+		}
+	}
+	return len(list), nil
+}
+
+// FailInterruptedExports marks as failed the exports a stopped server was
+// building (they would never finish), and removes their partial files.
+func (db *DB) FailInterruptedExports(ctx context.Context) error {
+	ids, err := queryIDs(ctx, db.Reader, `SELECT id FROM exports WHERE status IN ('pending', 'running')`)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	ts := app.FormatTime(db.Clock.Now())
+	if _, err := db.Writer.ExecContext(ctx, `UPDATE exports SET status = 'failed', error = 'interrupted', finished_at = ?, updated_at = ?, updated_by = ?
+		WHERE id IN (`+idList(ids)+`)`, ts, ts, app.SystemActor); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		// export.Build names its file <id>-<random>.zip.
+		partial, _ := filepath.Glob(filepath.Join(db.ExportDir(), fmt.Sprintf("%d-*.zip", id)))
+		for _, p := range partial {
+			os.Remove(p)
 		}
 	}
 	return nil

@@ -138,7 +138,7 @@ func (db *DB) FindTrash(ctx context.Context, kind string) ([]*TrashItem, error) 
 
 // RestoreFromTrash brings a deleted record back. A material, product or
 // colour whose code another record took meanwhile is refused with ECONFLICT
-// "trash.code_taken" (Args: Code), so the user can rename one of the two.
+// trash.code_taken.<kind> (Args: Code), so the user can rename one of the two.
 func (db *DB) RestoreFromTrash(ctx context.Context, kind string, id int64, actor app.Actor) error {
 	t, ok := trashTables[kind]
 	if !ok {

@@ -157,6 +157,11 @@ func (s *server) renderCustomer(c *fiber.Ctx, status int, cu *db.Customer, f *fo
 			return err
 		}
 		data["Quotes"] = quotes
+		// Deleting says what happens to all their quotes, not only those
+		// this user may see.
+		if data["QuoteCount"], err = s.DB.CustomerQuoteCount(c.UserContext(), cu.ID); err != nil {
+			return err
+		}
 	}
 	return s.renderPage(c, status, "customer", title, data)
 }

@@ -27,6 +27,8 @@ var navigation = []navItem{
 	{Href: "/usuarios", Label: "nav.users", Access: managers},
 	{Href: "/configuracion", Label: "settings.nav", Access: managers},
 	{Href: "/seguridad", Label: "nav.security", Access: ownerOnly},
+	{Href: "/auditoria", Label: "nav.audit", Access: ownerOnly},
+	{Href: "/papelera", Label: "nav.trash", Access: managers},
 	{Href: "/respaldos", Label: "backup.nav", Access: ownerOnly},
 	{Href: "/estado", Label: "nav.status", Access: managers},
 	{Href: "/cuenta", Label: "nav.account", Access: anyUser},

@@ -154,6 +154,28 @@ func (s *server) routes(a *fiber.App) {
 	r.post("/configuracion/logo/eliminar", managers, s.settingsLogoDelete)
 	r.get("/empresa/logo", public, s.companyLogo)
 
+	// Protección de datos: the owner's Auditoría (the audit trail, its
+	// verification, any record's history), retention policies and exports
+	// (ARCO access, the whole business; a customer's ARCO cancellation);
+	// the Papelera for owner and admin. A download link is public: the
+	// link itself, single-use and expiring, is the credential.
+	r.get("/auditoria", ownerOnly, s.auditPage)
+	r.post("/auditoria/verificar", ownerOnly, s.auditVerify)
+	r.get("/auditoria/:table/:id", ownerOnly, s.auditRecordPage)
+	r.get("/papelera", managers, s.trashPage)
+	r.post("/papelera/:kind/:id/restaurar", managers, s.trashRestore)
+	r.post("/cotizaciones/:id/eliminar", managers, s.quoteDelete)
+	r.get("/retencion", ownerOnly, s.retentionPage)
+	r.post("/retencion", ownerOnly, s.retentionUpdate)
+	r.get("/exportaciones", ownerOnly, s.exportsPage)
+	r.post("/exportaciones", ownerOnly, s.exportCreate)
+	r.get("/exportaciones/:id", ownerOnly, s.exportPage)
+	r.get("/exportaciones/:id/progreso", ownerOnly, s.exportProgress)
+	r.post("/exportaciones/:id/enlace", ownerOnly, s.exportLink)
+	r.get("/descargas/:token", public, s.exportDownload)
+	r.get("/clientes/:id/anonimizar", ownerOnly, s.anonymisePage)
+	r.post("/clientes/:id/anonimizar", ownerOnly, s.anonymiseSubmit)
+
 	r.get("/", anyUser, s.home)
 	r.get("/estado", managers, s.statusPage)
 }

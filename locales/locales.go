@@ -167,6 +167,14 @@ func (t *Translator) T(id string, args ...any) string {
 	return t.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(args)})
 }
 
+// Has reports whether a message id exists, for labels that fall back to
+// something else when it does not (an audit field of a table another
+// feature added).
+func (t *Translator) Has(id string) bool {
+	_, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+	return err == nil
+}
+
 // N translates a message with plural forms chosen by count, which is also
 // available to the template as .Count.
 func (t *Translator) N(id string, count int, args ...any) string {
