@@ -78,6 +78,7 @@ func TestQuoteOnPhone(t *testing.T) {
 	b.Do(t, "a third line, then remove it",
 		tap(`#quote-add button`),
 		chromedp.WaitVisible(chromedp.ID("item-2")),
+		tap(`#item-2 .line-more summary`),
 		tap(`#item-2 [data-remove-line]`),
 		chromedp.WaitNotPresent(chromedp.ID("item-2")),
 	)

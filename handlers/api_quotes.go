@@ -29,7 +29,14 @@ type flexString struct {
 }
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
+	switch string(b) {
+	case "null":
+		return nil
+	case "true": // a yes/no field such as customer_new
+		f.set, f.v = true, "1"
+		return nil
+	case "false":
+		f.set, f.v = true, ""
 		return nil
 	}
 	var s string
@@ -73,6 +80,7 @@ type apiMaterialItem struct {
 
 type apiQuoteRequest struct {
 	CustomerID     flexString        `json:"customer_id"`
+	CustomerNew    flexString        `json:"customer_new"`
 	Unit           flexString        `json:"unit"`
 	PricingMode    flexString        `json:"pricing_mode"`
 	ProfitRate     flexString        `json:"profit_rate"`
@@ -119,7 +127,7 @@ func parseAPIQuote(body []byte) (*quoting.Input, error) {
 		return nil, apiInvalid(map[string]app.FieldError{quoting.FieldItems: {Message: "api.too_many_lines", Args: map[string]any{"Max": quoting.MaxLines}}})
 	}
 	in := &quoting.Input{Fields: map[string]string{}}
-	for name, f := range map[string]flexString{quoting.FieldCustomerID: req.CustomerID, quoting.FieldUnit: req.Unit,
+	for name, f := range map[string]flexString{quoting.FieldCustomerID: req.CustomerID, quoting.FieldCustomerNew: req.CustomerNew, quoting.FieldUnit: req.Unit,
 		quoting.FieldMode: req.PricingMode, quoting.FieldProfitRate: req.ProfitRate, quoting.FieldIndirectRate: req.IndirectRate,
 		quoting.FieldIVARate: req.IVARate, quoting.FieldDepositRate: req.DepositRate, quoting.FieldLabourRate: req.LaborRateM2,
 		quoting.FieldDiscountRate: req.DiscountRate, quoting.FieldDiscountAmount: req.DiscountAmount, quoting.FieldPriceDisplay: req.PriceDisplay,

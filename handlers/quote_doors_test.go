@@ -93,7 +93,8 @@ func (dc doorCase) jsonBody() string {
 		rates[k] = r
 	}
 	var b strings.Builder
-	b.WriteString(`{"unit":"mm","pricing_mode":"compatible","valid_until":"2026-12-31","customer":{"name":` + str(dc.customer) + `}`)
+	// The form door saved this customer first: here it is another one.
+	b.WriteString(`{"unit":"mm","pricing_mode":"compatible","valid_until":"2026-12-31","customer_new":true,"customer":{"name":` + str(dc.customer) + `}`)
 	for k, r := range rates {
 		if r != "exento" {
 			d, err := decimal.NewFromString(r)

@@ -21,6 +21,9 @@ import (
 type quoteView struct {
 	*quoting.Draft
 	NextN int
+	// ClientView: the "Vista cliente" toggle was on (costs, margins and
+	// formulas hidden, so the phone can be shown to the customer).
+	ClientView bool
 }
 
 // F lets the shared field partial read values and errors.
@@ -68,6 +71,15 @@ func parseQuoteForm(c *fiber.Ctx) (*quoting.Input, int) {
 	in := &quoting.Input{Percent: true, Fields: make(map[string]string, len(quoting.QuoteFields))}
 	for _, name := range quoting.QuoteFields {
 		in.Fields[name] = c.FormValue(name)
+	}
+	// Asked whether the typed customer is one that exists: the answer is an
+	// existing customer's id or "new".
+	switch pick := c.FormValue("customer_pick"); pick {
+	case "":
+	case "new":
+		in.Fields[quoting.FieldCustomerNew] = "1"
+	default:
+		in.Fields[quoting.FieldCustomerID] = pick
 	}
 	if c.FormValue("discount_type") == "importe" {
 		in.Fields[quoting.FieldDiscountAmount], in.Fields[quoting.FieldDiscountRate] = c.FormValue("discount"), ""

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
 
+	"cotizador/db"
 	"cotizador/locales"
 	"cotizador/pricing"
 	"cotizador/quoting"
@@ -76,7 +77,7 @@ func (w *htmlWriter) lineResult(l *quoting.Line) {
 		w.WriteString(" · ")
 		w.t("quote.optional_short")
 	}
-	w.WriteString("</p>\n    <details class=\"breakdown\" hx-post=\"/cotizaciones/calcular\" hx-trigger=\"toggle once\" hx-vals='{\"linea\": \"")
+	w.WriteString("</p>\n    <details class=\"breakdown internal\" hx-post=\"/cotizaciones/calcular\" hx-trigger=\"toggle once\" hx-vals='{\"linea\": \"")
 	w.WriteString(strconv.Itoa(l.N))
 	w.WriteString("\", \"detalle\": \"1\"}' hx-target=\"find .breakdown-body\" hx-swap=\"innerHTML\">\n      <summary>")
 	w.t("quote.breakdown")
@@ -117,8 +118,20 @@ func (w *htmlWriter) totals(d *quoting.Draft, oob bool) {
 	w.WriteString(">\n  <h2>")
 	w.t("quote.totals")
 	w.WriteString("</h2>\n")
+	// Problems of the quote itself (a discount over the cap, a rate out of
+	// range) show here as they are typed, not only on saving.
+	keys := make([]string, 0, len(d.Errors))
+	for k := range d.Errors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w.WriteString(`  <p class="field-error" data-field="` + html.EscapeString(k) + `">`)
+		w.text(w.l.Map(d.Errors[k].Message, d.Errors[k].Args))
+		w.WriteString("</p>\n")
+	}
 	if d.Excluded > 0 {
-		w.WriteString(`  <p class="warning">⚠ `)
+		w.WriteString(`  <p class="warning stale">⚠ `)
 		w.text(w.l.N("quote.excluded", d.Excluded))
 		w.WriteString("</p>\n")
 	}
@@ -130,6 +143,7 @@ func (w *htmlWriter) totals(d *quoting.Draft, oob bool) {
 	}
 	t := &d.Result.Totals
 	w.WriteString("  <dl class=\"facts totals\">\n")
+	// Rows marked internal (costs and margins) hide in Vista cliente.
 	fact := func(label string, v decimal.Decimal, class, id, sign string) {
 		w.WriteString("    <dt")
 		if class != "" {
@@ -148,23 +162,78 @@ func (w *htmlWriter) totals(d *quoting.Draft, oob bool) {
 		w.mxn(v)
 		w.WriteString("</dd>\n")
 	}
-	fact("quote.materials", t.Materials, "", "", "")
-	fact("totals.labour", t.Labour, "", "", "")
-	fact("totals.cost", t.Cost, "", "", "")
-	fact("quote.profit", t.Profit, "", "", "")
-	fact("quote.indirect", t.Indirect, "", "", "")
+	fact("quote.materials", t.Materials, "internal", "", "")
+	fact("totals.labour", t.Labour, "internal", "", "")
+	fact("totals.cost", t.Cost, "internal", "", "")
+	fact("quote.profit", t.Profit, "internal", "", "")
+	fact("quote.indirect", t.Indirect, "internal", "", "")
 	fact("totals.subtotal", t.Subtotal, "", "", "")
 	if t.Discount.IsPositive() {
 		fact("quote.discount", t.Discount, "", "", "−")
 	}
 	fact("quote.iva_amount", t.IVA, "", "", "")
-	fact("totals.total", t.Total, "grand", "quote-total", "")
+	grand := "grand"
+	if d.Excluded > 0 {
+		grand = "grand stale"
+	}
+	fact("totals.total", t.Total, grand, "quote-total", "")
 	fact("quote.deposit", t.Deposit, "", "", "")
 	fact("quote.balance", t.Balance, "", "", "")
 	if t.OptionalAmount.IsPositive() {
 		fact("quote.optional_total", t.OptionalAmount, "", "", "")
 	}
 	w.WriteString("  </dl>\n</section>\n")
+}
+
+// stickyTotal is the total in the save bar, which stays in view while the
+// user types; marked when lines with errors are left out of it.
+func (w *htmlWriter) stickyTotal(d *quoting.Draft, oob bool) {
+	w.WriteString(`<span id="sticky-total" class="sticky-total`)
+	if d.Excluded > 0 {
+		w.WriteString(` stale`)
+	}
+	w.WriteString(`"`)
+	if oob {
+		w.WriteString(` hx-swap-oob="true"`)
+	}
+	w.WriteString(` aria-live="polite">`)
+	if d.Result != nil {
+		w.WriteString(`<span class="label">`)
+		w.t("totals.total")
+		w.WriteString(`</span> `)
+		w.mxn(d.Result.Totals.Total)
+		if d.Excluded > 0 {
+			w.WriteString(` <small>`)
+			w.t("quote.total_without")
+			w.WriteString(`</small>`)
+		}
+	}
+	w.WriteString(`</span>`)
+}
+
+// title is a line's legend: its location and product, so a long quote
+// reads as "Recámara 1 · Ventana corrediza", not "Partida, Partida".
+func (w *htmlWriter) title(l *quoting.Line, oob bool) {
+	w.WriteString(`<legend id="item-` + strconv.Itoa(l.N) + `-title"`)
+	if oob {
+		w.WriteString(` hx-swap-oob="true"`)
+	}
+	w.WriteString(`>`)
+	w.writeTitle(l)
+	w.WriteString(`</legend>`)
+}
+
+func (w *htmlWriter) writeTitle(l *quoting.Line) {
+	// The location first: it is what tells the lines of one job apart.
+	if l.Location != "" {
+		w.text(l.Location)
+		w.WriteString(" · ")
+	}
+	if l.ProductName != "" {
+		w.text(l.ProductName)
+	} else {
+		w.text(w.l.T("quote.line_n", "N", l.N+1))
+	}
 }
 
 // Template functions: the editor page draws the same boxes.
@@ -183,6 +252,18 @@ func matResultHTML(l *locales.Translator, m *quoting.MatLine) template.HTML {
 	return template.HTML(w.String())
 }
 
+func lineTitleHTML(l *locales.Translator, line *quoting.Line) template.HTML {
+	w := newHTMLWriter(l)
+	w.writeTitle(line)
+	return template.HTML(w.String())
+}
+
+func stickyTotalHTML(l *locales.Translator, v *quoteView) template.HTML {
+	w := newHTMLWriter(l)
+	w.stickyTotal(v.Draft, false)
+	return template.HTML(w.String())
+}
+
 func totalsHTML(l *locales.Translator, v *quoteView, oob bool) template.HTML {
 	w := newHTMLWriter(l)
 	w.totals(v.Draft, oob)
@@ -197,19 +278,19 @@ func (s *server) sendRecalc(c *fiber.Ctx, d *quoting.Draft, line *quoting.Line, 
 	w := newHTMLWriter(s.translator(c))
 	w.Grow(4096)
 	switch {
+	// The totals always come along: a line with an error is left out of
+	// them and they say so, rather than keep an old figure unmarked.
 	case line != nil:
 		w.lineResult(line)
-		if !line.HasErrors() {
-			w.totals(d, true)
-		}
+		w.title(line, true)
+		w.totals(d, true)
 	case mat != nil:
 		w.matResult(mat)
-		if !mat.HasErrors() {
-			w.totals(d, true)
-		}
+		w.totals(d, true)
 	default:
 		w.totals(d, true)
 		for _, l := range d.Lines {
+			w.title(l, true)
 			w.WriteString(`<div id="item-` + strconv.Itoa(l.N) + `-result" class="line-result" aria-live="polite" hx-swap-oob="true">`)
 			w.lineResult(l)
 			w.WriteString("</div>\n")
@@ -220,5 +301,30 @@ func (s *server) sendRecalc(c *fiber.Ctx, d *quoting.Draft, line *quoting.Line, 
 			w.WriteString("</div>\n")
 		}
 	}
+	w.stickyTotal(d, true)
 	return s.sendHTML(c, fiber.StatusOK, w.Bytes())
+}
+
+// catalogNames shows the names of the colours and glasses a saved quote
+// refers to by code ("Blanco", not "BLA"); a code no longer in the
+// catalogue shows as itself.
+type catalogNames struct{ cat *db.PricingCatalog }
+
+func (n catalogNames) Colour(code string) string {
+	if c, ok := n.cat.Colour(code); ok {
+		return c.Name
+	}
+	return code
+}
+
+func (n catalogNames) Material(code string) string {
+	if m, ok := n.cat.Material(code); ok {
+		return m.Name
+	}
+	return code
+}
+
+func (s *server) catalogNames(c *fiber.Ctx) (catalogNames, error) {
+	cat, err := s.DB.PricingCatalog(c.UserContext())
+	return catalogNames{cat}, err
 }

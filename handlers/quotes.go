@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -137,7 +138,7 @@ func (s *server) editorData(c *fiber.Ctx, v *quoteView, q *db.Quote) (fiber.Map,
 }
 
 func (s *server) renderEditor(c *fiber.Ctx, status int, d *quoting.Draft, next int, q *db.Quote) error {
-	v := &quoteView{Draft: d, NextN: next}
+	v := &quoteView{Draft: d, NextN: next, ClientView: c.FormValue("vista_cliente") != ""}
 	v.withSpareLine()
 	data, err := s.editorData(c, v, q)
 	if err != nil {
@@ -241,6 +242,8 @@ func (s *server) quoteCalc(c *fiber.Ctx) error {
 	return s.sendRecalc(c, d, line, mat)
 }
 
+var lastLineKey = regexp.MustCompile(`^item-(\d{1,3})-(product_code|color_code|glass_code)$`)
+
 // quoteLineRow is a new empty line for the editor's "add line" buttons.
 func (s *server) quoteLineRow(c *fiber.Ctx) error {
 	n := c.QueryInt("n")
@@ -258,7 +261,30 @@ func (s *server) quoteLineRow(c *fiber.Ctx) error {
 		data["Mat"] = &quoting.MatLine{MaterialInput: quoting.MaterialInput{N: n, Quantity: "1"}, Errors: validate.Errors{}}
 		return s.renderPartial(c, fiber.StatusOK, "quote_mat", data)
 	}
-	data["Line"] = &quoting.Line{ItemInput: quoting.ItemInput{N: n, Quantity: "1"}, Errors: validate.Errors{}}
+	// A new window usually repeats the last one's product, colour and glass
+	// (the add button sends the last line's choices): only its size is new.
+	line := &quoting.Line{ItemInput: quoting.ItemInput{N: n, Quantity: "1"}, Errors: validate.Errors{}}
+	last := -1
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
+		m := lastLineKey.FindSubmatch(k)
+		if m == nil {
+			return
+		}
+		k2, _ := strconv.Atoi(string(m[1]))
+		if k2 < last {
+			return
+		}
+		last = k2
+		switch string(m[2]) {
+		case quoting.ItemProduct:
+			line.ProductCode = string(v)
+		case quoting.ItemColour:
+			line.ColorCode = string(v)
+		case quoting.ItemGlass:
+			line.GlassCode = string(v)
+		}
+	})
+	data["Line"] = line
 	data["Unit"] = validChoiceOr(c.Query("unit"), []string{quoting.UnitCM, quoting.UnitMM}, quoting.UnitCM)
 	return s.renderPartial(c, fiber.StatusOK, "quote_line", data)
 }
@@ -292,11 +318,15 @@ func (s *server) renderQuote(c *fiber.Ctx, q *db.Quote, st quoteSettings, token 
 	if err != nil {
 		return err
 	}
+	names, err := s.catalogNames(c)
+	if err != nil {
+		return err
+	}
 	return s.renderPage(c, fiber.StatusOK, "quote", "quote.view_title", fiber.Map{
 		"Quote": q, "Status": a.Status, "Revisions": revisions, "Stale": a.Stale, "StaleDays": a.StaleDays, "Next": a.Next,
 		"CanWrite": canWrite, "CanEdit": a.CanEdit, "CanRevise": a.CanRevise, "CanReprice": a.CanReprice, "CanSend": a.CanSend,
 		"ShowInternal": canWrite && c.Query("vista") != "cliente",
-		"PlusIVA":      q.PriceDisplay != quoting.DisplayIVAIncluded, "Settings": st, "Share": share,
+		"PlusIVA":      q.PriceDisplay != quoting.DisplayIVAIncluded, "Settings": st, "Share": share, "Names": names,
 	})
 }
 

@@ -16,7 +16,9 @@ import (
 // worked example when priced in compatible mode.
 func quoteForm(extra ...string) url.Values {
 	v := url.Values{
-		"customer_name": {"Juana Pérez"}, "customer_phone": {"55 1234 5678"},
+		// Tests save this customer many times: each time a new one (the
+		// lookalike question has its own test).
+		"customer_name": {"Juana Pérez"}, "customer_phone": {"55 1234 5678"}, "customer_pick": {"new"},
 		"unit": {"cm"}, "pricing_mode": {"compatible"}, "profit_rate": {"25"}, "indirect_rate": {"15"}, "iva_rate": {"16"}, "deposit_rate": {"50"},
 		"discount_type": {"porcentaje"}, "price_display": {"mas_iva"}, "valid_until": {"2026-12-11"},
 		"item-0-product_code": {"PROTO-COR-3"}, "item-0-width": {"150"}, "item-0-height": {"120"}, "item-0-quantity": {"1"},
@@ -48,13 +50,23 @@ func TestQuoteLiveRecalc(t *testing.T) {
 			t.Errorf("fragment is %d bytes, want < 4 KB", n)
 		}
 	})
-	t.Run("out-of-range size: a Spanish message and nothing else", func(t *testing.T) {
+	t.Run("out-of-range size: a Spanish message in the unit typed, and a total marked as leaving it out", func(t *testing.T) {
 		_, body := seller.PostForm(t, "/cotizaciones/calcular", quoteForm("linea", "0", "item-0-width", "350"), "HX-Request", "true")
-		if !strings.Contains(body, "El ancho debe estar entre 800 y 3000 mm") {
-			t.Errorf("no range message:\n%s", body)
+		if !strings.Contains(body, "El ancho debe estar entre 80 y 300 cm") {
+			t.Errorf("no range message in cm:\n%s", body)
 		}
-		if strings.Contains(body, "quote-totals") {
-			t.Error("totals changed with an invalid line")
+		if !strings.Contains(body, "1 partida con errores no se incluye en el total") || !strings.Contains(body, `class="sticky-total stale"`) {
+			t.Error("the total is not marked as leaving the wrong line out")
+		}
+		_, body = seller.PostForm(t, "/cotizaciones/calcular", quoteForm("linea", "0", "unit", "mm", "item-0-width", "350"), "HX-Request", "true")
+		if !strings.Contains(body, "El ancho debe estar entre 800 y 3000 mm") {
+			t.Error("no range message in mm")
+		}
+	})
+	t.Run("a discount over the cap is refused as it is typed", func(t *testing.T) {
+		_, body := seller.PostForm(t, "/cotizaciones/calcular", quoteForm("linea", "all", "discount", "50"), "HX-Request", "true")
+		if !strings.Contains(body, `data-field="discount_rate"`) || !strings.Contains(body, "Tu descuento máximo es 0 %") {
+			t.Errorf("no live cap message:\n%s", body)
 		}
 	})
 	t.Run("other lines still price when one is wrong", func(t *testing.T) {
@@ -69,8 +81,9 @@ func TestQuoteLiveRecalc(t *testing.T) {
 	t.Run("a rate change reprices every line", func(t *testing.T) {
 		form := quoteForm("linea", "all", "profit_rate", "30", "item-1-product_code", "PROTO-FIJ-3", "item-1-width", "100", "item-1-height", "100", "item-1-quantity", "2")
 		_, body := seller.PostForm(t, "/cotizaciones/calcular", form, "HX-Request", "true")
-		if strings.Count(body, `hx-swap-oob="true"`) != 3 {
-			t.Errorf("want totals and both lines out of band:\n%s", body)
+		// The totals, each line's title and price, and the save bar's total.
+		if strings.Count(body, `hx-swap-oob="true"`) != 6 {
+			t.Errorf("want totals, both lines' titles and prices and the sticky total out of band:\n%s", body)
 		}
 	})
 	t.Run("breakdown on demand", func(t *testing.T) {

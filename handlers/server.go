@@ -109,6 +109,8 @@ func New(d Deps) (*fiber.App, error) {
 	engine.AddFunc("lineResult", lineResultHTML)
 	engine.AddFunc("matResult", matResultHTML)
 	engine.AddFunc("quoteTotals", totalsHTML)
+	engine.AddFunc("lineTitle", lineTitleHTML)
+	engine.AddFunc("stickyTotal", stickyTotalHTML)
 	engine.AddFunc("date", func(t time.Time) string { return t.In(mexicoCity).Format("02/01/2006") })
 	engine.AddFunc("datetime", func(v any) string {
 		switch t := v.(type) {

@@ -150,7 +150,11 @@ func (s *server) renderShare(c *fiber.Ctx, status int, sh *quoting.Shared, f *fo
 	if f == nil {
 		f = &form{Values: map[string]string{}, Errors: map[string]app.FieldError{}}
 	}
-	return s.renderPage(c, status, "share", "share.title", fiber.Map{"Shared": sh, "Quote": sh.Quote, "Company": company,
+	names, err := s.catalogNames(c)
+	if err != nil {
+		return err
+	}
+	return s.renderPage(c, status, "share", "share.title", fiber.Map{"Shared": sh, "Quote": sh.Quote, "Company": company, "Names": names,
 		"Token": c.Params("token"), "Form": f, "PlusIVA": sh.Quote.PriceDisplay != quoting.DisplayIVAIncluded})
 }
 

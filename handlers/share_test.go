@@ -252,3 +252,60 @@ func TestHomeDesk(t *testing.T) {
 		t.Error("a viewer is offered to start a quote")
 	}
 }
+
+// Typing a known customer's name (any case or accents) or phone without
+// picking them asks before creating another one; without JavaScript too,
+// since the check is the server's.
+func TestQuoteCustomerLookalikes(t *testing.T) {
+	a, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	count := func() int { return countRows(t, a, "customers") }
+	form := func(extra ...string) url.Values {
+		v := quoteForm("accion", "guardar")
+		v.Del("customer_pick")
+		for i := 0; i+1 < len(extra); i += 2 {
+			v.Set(extra[i], extra[i+1])
+		}
+		return v
+	}
+	if resp, _ := seller.PostForm(t, "/cotizaciones", form("customer_name", "Laura Gómez Hernández", "customer_phone", "477 123 4567")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first save: status %d", resp.StatusCode)
+	}
+	before := count()
+	for _, tt := range []struct{ name, phone string }{
+		{"laura gomez hernandez", ""},
+		{"LAURA GÓMEZ HERNÁNDEZ", "33 9999 8888"},
+		{"Otra Persona", "(477) 123-4567"},
+	} {
+		resp, body := seller.PostForm(t, "/cotizaciones", form("customer_name", tt.name, "customer_phone", tt.phone))
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "¿Es alguno de estos clientes?") ||
+			!strings.Contains(body, "Laura Gómez Hernández") || !strings.Contains(body, `value="`+tt.name+`"`) {
+			t.Errorf("%q / %q: status %d, no question or the typed name was lost", tt.name, tt.phone, resp.StatusCode)
+		}
+	}
+	if count() != before {
+		t.Fatalf("customers %d → %d while asking", before, count())
+	}
+	// Picking the existing customer saves the quote for them.
+	existing := regexp.MustCompile(`name="customer_pick" value="(\d+)"`).FindStringSubmatch(func() string {
+		_, body := seller.PostForm(t, "/cotizaciones", form("customer_name", "laura gomez hernandez"))
+		return body
+	}())
+	resp, _ := seller.PostForm(t, "/cotizaciones", form("customer_name", "laura gomez hernandez", "customer_pick", existing[1]))
+	if resp.StatusCode != http.StatusSeeOther || count() != before {
+		t.Errorf("picking the existing customer: status %d, customers %d → %d", resp.StatusCode, before, count())
+	}
+	// Saying it is someone else creates them.
+	resp, _ = seller.PostForm(t, "/cotizaciones", form("customer_name", "Laura Gómez Hernández", "customer_pick", "new"))
+	if resp.StatusCode != http.StatusSeeOther || count() != before+1 {
+		t.Errorf("a new namesake: status %d, customers %d → %d", resp.StatusCode, before, count())
+	}
+	// The API asks the same question.
+	token, _, err := a.DB.CreateAPIToken(t.Context(), userID(t, a, "vendedor@aluminios.mx"), "erp", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"customer":{"name":"laura gómez hernández"},"items":[{"product_code":"PROTO-FIJ-3","width":1000,"height":1000,"quantity":1}]}`
+	if resp, out := apiPost(t, a, token, "/api/v1/quotes", body); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("API: status %d: %v", resp.StatusCode, out)
+	}
+}

@@ -21,21 +21,24 @@ const (
 	FieldCustomerEmail   = "customer_email"
 	FieldCustomerRFC     = "customer_rfc"
 	FieldCustomerAddress = "customer_address"
-	FieldUnit            = "unit"
-	FieldMode            = "pricing_mode"
-	FieldProfitRate      = "profit_rate"
-	FieldIndirectRate    = "indirect_rate"
-	FieldIVARate         = "iva_rate"
-	FieldDepositRate     = "deposit_rate"
-	FieldLabourRate      = "labor_rate_m2"
-	FieldDiscountRate    = "discount_rate"
-	FieldDiscountAmount  = "discount_amount"
-	FieldPriceDisplay    = "price_display"
-	FieldValidUntil      = "valid_until"
-	FieldNotes           = "notes"
-	FieldConditions      = "conditions"
-	FieldItems           = "items"
-	FieldBody            = "body"
+	// FieldCustomerNew confirms that a typed customer who looks like an
+	// existing one is someone else ("1").
+	FieldCustomerNew    = "customer_new"
+	FieldUnit           = "unit"
+	FieldMode           = "pricing_mode"
+	FieldProfitRate     = "profit_rate"
+	FieldIndirectRate   = "indirect_rate"
+	FieldIVARate        = "iva_rate"
+	FieldDepositRate    = "deposit_rate"
+	FieldLabourRate     = "labor_rate_m2"
+	FieldDiscountRate   = "discount_rate"
+	FieldDiscountAmount = "discount_amount"
+	FieldPriceDisplay   = "price_display"
+	FieldValidUntil     = "valid_until"
+	FieldNotes          = "notes"
+	FieldConditions     = "conditions"
+	FieldItems          = "items"
+	FieldBody           = "body"
 
 	ItemProduct  = "product_code"
 	ItemWidth    = "width"
@@ -52,7 +55,7 @@ const (
 
 // QuoteFields are the quote-level fields of Input.Fields.
 var QuoteFields = []string{FieldCustomerID, FieldCustomerName, FieldCustomerPhone, FieldCustomerEmail, FieldCustomerRFC,
-	FieldCustomerAddress, FieldUnit, FieldMode, FieldProfitRate, FieldIndirectRate, FieldIVARate, FieldDepositRate,
+	FieldCustomerAddress, FieldCustomerNew, FieldUnit, FieldMode, FieldProfitRate, FieldIndirectRate, FieldIVARate, FieldDepositRate,
 	FieldLabourRate, FieldDiscountRate, FieldDiscountAmount, FieldPriceDisplay, FieldValidUntil, FieldNotes, FieldConditions}
 
 // Display choices and units.

@@ -2,6 +2,7 @@ package quoting
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -94,9 +95,11 @@ type Line struct {
 	// Shown and ShownUnit are the line's amount and unit price as the quote
 	// displays them (with IVA when it says "IVA incluido").
 	Shown, ShownUnit decimal.Decimal
-	// Kind and Hojas of the product, for the sketch.
-	Kind  string
-	Hojas int
+	// ProductName, Kind and Hojas of the chosen product, for the line's
+	// title and sketch ("" when no known product is chosen).
+	ProductName string
+	Kind        string
+	Hojas       int
 }
 
 // Error returns a field's problem, if any.
@@ -138,6 +141,9 @@ type Draft struct {
 	Excluded int
 	Settings Settings
 	Catalog  *db.PricingCatalog
+	// Lookalikes are existing customers the typed one may be: saving asks
+	// which before creating another "Laura Gómez".
+	Lookalikes []*db.Customer
 
 	unit       string
 	display    string
@@ -223,6 +229,13 @@ func PriceWith(cat *db.PricingCatalog, st Settings, today string, in *Input, u *
 	d.Result = res
 	if res != nil {
 		d.fillResults(res, items, pin)
+	}
+	if cat != nil {
+		for _, l := range d.Lines {
+			if p, ok := cat.Product(l.ProductCode); ok {
+				l.ProductName, l.Kind, l.Hojas = p.Name, string(p.Type), p.Hojas
+			}
+		}
 	}
 	d.checkDiscountCap(u, pin.Discount)
 	for _, l := range d.Lines {
@@ -433,7 +446,8 @@ func (d *Draft) placePricingErrors(perrs pricing.FieldErrors, items []*Line) {
 		}
 		switch {
 		case kind == "items" && idx < len(items):
-			items[idx].Errors.Add(name, fe2.Message, fe2.Args)
+			msg, args := d.inUnit(fe2.Message, fe2.Args)
+			items[idx].Errors.Add(name, msg, args)
 		case kind == "materials" && idx < len(mats):
 			mats[idx].Errors.Add(name, fe2.Message, fe2.Args)
 		default:
@@ -447,6 +461,39 @@ func (d *Draft) placePricingErrors(perrs pricing.FieldErrors, items []*Line) {
 			d.Errors.Add(f, fe2.Message, fe2.Args)
 		}
 	}
+}
+
+// sizeMessages are the pricer's size problems, given in mm, and the same
+// messages in the unit the user types.
+var sizeMessages = map[string]string{
+	"quote.width_range": "quote.width_range_unit", "quote.height_range": "quote.height_range_unit",
+	"quote.width_too_big": "quote.width_too_big_unit", "quote.height_too_big": "quote.height_too_big_unit",
+}
+
+// inUnit restates a size problem in the draft's unit: a user typing cm
+// reads "entre 80 y 300 cm", not 800 and 3000 mm.
+func (d *Draft) inUnit(msg string, args map[string]any) (string, map[string]any) {
+	key, ok := sizeMessages[msg]
+	if !ok {
+		return msg, args
+	}
+	out := map[string]any{"Unit": d.unit}
+	for _, k := range []string{"Min", "Max"} {
+		v, ok := args[k]
+		if !ok {
+			continue
+		}
+		mm, err := decimal.NewFromString(fmt.Sprint(v))
+		if err != nil { // "∞" for a product without a maximum
+			out[k] = v
+			continue
+		}
+		if d.unit == UnitCM {
+			mm = mm.Shift(-1)
+		}
+		out[k] = mm.String()
+	}
+	return key, out
 }
 
 // splitPath splits "items[2].width_mm" into "items", 2, "width_mm".
@@ -470,9 +517,6 @@ func (d *Draft) fillResults(res *pricing.QuoteResult, items []*Line, pin pricing
 		l := items[r.Index]
 		l.Result = r
 		l.Shown, l.ShownUnit = d.Shown(r.Amount), d.Shown(r.UnitPrice)
-		if p, ok := d.Catalog.Product(r.ProductCode); ok {
-			l.Kind, l.Hojas = string(p.Type), p.Hojas
-		}
 	}
 	var mats []*MatLine
 	for _, m := range d.Mats {

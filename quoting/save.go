@@ -74,7 +74,53 @@ func (s *Service) customer(ctx context.Context, d *Draft) (*db.Customer, bool, e
 		}
 		return nil, false, errs.Err()
 	}
+	if in.Get(FieldCustomerNew) == "" {
+		same, err := s.Lookalikes(ctx, c.Name, c.Phone)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(same) > 0 {
+			d.Lookalikes = same
+			names := make([]string, len(same))
+			for i, c := range same {
+				names[i] = c.Name + " (#" + strconv.FormatInt(c.ID, 10) + ")"
+			}
+			d.Errors.Add(FieldCustomerName, "quote.customer_lookalike", map[string]any{"Names": strings.Join(names, ", ")})
+			return nil, false, d.Err()
+		}
+	}
 	return c, true, nil
+}
+
+// Lookalikes are the existing customers a typed one may be: the same name
+// but for case and accents, or the same phone.
+func (s *Service) Lookalikes(ctx context.Context, name, phone string) ([]*db.Customer, error) {
+	var out []*db.Customer
+	seen := map[int64]bool{}
+	folded := db.FoldText(strings.TrimSpace(name))
+	add := func(search string, same func(*db.Customer) bool) error {
+		if search == "" {
+			return nil
+		}
+		found, _, err := s.DB.FindCustomers(ctx, db.CustomerFilter{Search: search, Limit: 10})
+		if err != nil {
+			return err
+		}
+		for _, c := range found {
+			if !seen[c.ID] && same(c) {
+				seen[c.ID] = true
+				out = append(out, c)
+			}
+		}
+		return nil
+	}
+	if err := add(name, func(c *db.Customer) bool { return db.FoldText(strings.TrimSpace(c.Name)) == folded }); err != nil {
+		return nil, err
+	}
+	if err := add(phone, func(c *db.Customer) bool { return c.Phone == phone }); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func invalid(field, message string) error {

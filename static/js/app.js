@@ -82,6 +82,15 @@
     }
   });
 
+  // A field that gets focus is scrolled above the editor's save bar, so the
+  // bar never covers what is being typed (nor takes a tap meant for it).
+  document.addEventListener("focusin", function (e) {
+    var bar = document.querySelector(".sticky-actions");
+    if (!bar || !e.target.closest("#quote-form") || e.target.closest(".sticky-actions")) return;
+    var below = e.target.getBoundingClientRect().bottom - bar.getBoundingClientRect().top + 12;
+    if (below > 0) window.scrollBy(0, below);
+  });
+
   // In the quote editor Enter must not submit (it would save half-typed
   // lines); prices update as you type.
   document.addEventListener("keydown", function (e) {
