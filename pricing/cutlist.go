@@ -3,6 +3,7 @@ package pricing
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -64,10 +65,14 @@ type Packing struct {
 	// WastePct is the share of the bought bars not in pieces (kerf, trim and
 	// offcuts, reusable or not), rounded to 0.01 %.
 	WastePct decimal.Decimal
-	// LowerBound is the Martello–Toth L2 bound on the number of bars; when
-	// len(Bars) equals it the plan is proven optimal.
+	// LowerBound is the best lower bound on the number of bars proven: the
+	// Martello–Toth L2 bound, Fekete and Schepers' dual feasible functions,
+	// or one more when an exhaustive search showed that many bars cannot
+	// hold the pieces. When len(Bars) equals it the plan is proven optimal.
 	LowerBound int
-	Optimal    bool
+	// LowerBoundL2 is the L2 bound alone.
+	LowerBoundL2 int
+	Optimal      bool
 }
 
 // PieceTooLongError says a piece cannot be cut from one bar.
@@ -86,11 +91,10 @@ func (e *PieceTooLongError) Error() string {
 // than could fit, so the cap only bites on jobs of hundreds of small pieces.
 const dpMaxItems = 512
 
-// PackBars packs pieces into bars of barLengthMM. It fills one bar at a time
-// with the largest remaining piece plus the subset of the others that leaves
-// the least slack (MBS', an exact bitset subset-sum per bar), also runs
-// first-fit decreasing, keeps whichever uses fewer bars, and compares the
-// result with the L2 lower bound.
+// PackBars packs pieces into bars of barLengthMM (see packSizes for how)
+// and says how far the plan can be from the best: the lower bound, and
+// Optimal when the plan meets it. The same pieces always give the same
+// plan. Each bar lists its pieces longest first, the order they are cut.
 func PackBars(barLengthMM int, pieces []Piece, s CutSettings) (Packing, error) {
 	s = s.orDefault()
 	// Bad settings are the settings' fault, not a piece's: a *FieldError on
@@ -115,24 +119,20 @@ func PackBars(barLengthMM int, pieces []Piece, s CutSettings) (Packing, error) {
 	}
 	// Longest first; ties in input order so the plan is deterministic.
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].LengthMM > ps[j].LengthMM })
-
-	size := func(p Piece) int { return p.LengthMM + s.KerfMM }
-	bars := packMBS(ps, capacity, size)
-	if ffd := packFFD(ps, capacity, size); len(ffd) < len(bars) {
-		bars = ffd
-	}
-
 	sizes := make([]int, len(ps))
 	for i, p := range ps {
-		sizes[i] = size(p)
+		sizes[i] = p.LengthMM + s.KerfMM
 	}
-	out := Packing{BarLengthMM: barLengthMM, Settings: s, LowerBound: lowerBoundL2(sizes, capacity)}
-	for _, b := range bars {
-		bar := Bar{Pieces: b}
+	bins, bound, l2 := packSizes(sizes, capacity)
+
+	out := Packing{BarLengthMM: barLengthMM, Settings: s, LowerBound: bound, LowerBoundL2: l2}
+	for _, bin := range bins {
+		bar := Bar{Pieces: make([]Piece, len(bin))}
 		slack := capacity
-		for _, p := range b {
-			bar.UsedMM += p.LengthMM
-			slack -= size(p)
+		for k, i := range bin {
+			bar.Pieces[k] = ps[i]
+			bar.UsedMM += ps[i].LengthMM
+			slack -= sizes[i]
 		}
 		bar.OffcutMM = max(0, slack-s.KerfMM)
 		bar.Reusable = bar.OffcutMM > 0 && bar.OffcutMM >= s.MinOffcutMM
@@ -151,75 +151,115 @@ func PackBars(barLengthMM int, pieces []Piece, s CutSettings) (Packing, error) {
 	return out, nil
 }
 
-// packFFD is first-fit decreasing; ps must be sorted longest first.
-func packFFD(ps []Piece, capacity int, size func(Piece) int) [][]Piece {
-	var bars [][]Piece
+// searchNodes bounds the bins the search for the bound tries per profile:
+// about 10 µs each, so at most ≈ 80 ms for a profile of 100+ pieces whose
+// bound is out of reach (rare; most plans meet the bound at once).
+var searchNodes = 8000
+
+// packSizes packs sizes (sorted largest first) into bins of capacity and
+// returns the bins (indexes into sizes, largest first: the cutting order),
+// the best lower bound proven and the L2 bound alone. Plans: best-fit
+// subsets bar by bar (MBS') and first-fit decreasing, the better of the
+// two; while that is above the bound, a search looks for a plan at the
+// bound, and a search that tried every way and found none raises the bound
+// by one.
+func packSizes(sizes []int, capacity int) (bins [][]int, bound, l2 int) {
+	bins = packMBS(sizes, capacity)
+	if ffd := packFFD(sizes, capacity); len(ffd) < len(bins) {
+		bins = ffd
+	}
+	l2 = lowerBoundL2(sizes, capacity)
+	bound = max(l2, lowerBoundDFF(sizes, capacity))
+	for len(bins) > bound {
+		found, res := searchToBound(sizes, capacity, bound, searchNodes)
+		if res == searchImpossible {
+			bound++
+			continue
+		}
+		if res == searchFound {
+			bins = found
+		}
+		break
+	}
+	for _, b := range bins {
+		slices.Sort(b)
+	}
+	return bins, bound, l2
+}
+
+// packFFD is first-fit decreasing over sizes sorted largest first.
+func packFFD(sizes []int, capacity int) [][]int {
+	var bins [][]int
 	var free []int
-	for _, p := range ps {
+	for i, sz := range sizes {
 		placed := false
-		for i := range bars {
-			if free[i] >= size(p) {
-				bars[i] = append(bars[i], p)
-				free[i] -= size(p)
+		for b := range bins {
+			if free[b] >= sz {
+				bins[b] = append(bins[b], i)
+				free[b] -= sz
 				placed = true
 				break
 			}
 		}
 		if !placed {
-			bars = append(bars, []Piece{p})
-			free = append(free, capacity-size(p))
+			bins = append(bins, []int{i})
+			free = append(free, capacity-sz)
 		}
 	}
-	return bars
+	return bins
 }
 
-// packMBS fills one bar at a time: the largest remaining piece, then the
-// subset of the rest that best fills what is left. ps is sorted longest first.
-func packMBS(ps []Piece, capacity int, size func(Piece) int) [][]Piece {
-	remaining := append([]Piece(nil), ps...)
-	var bars [][]Piece
+// packMBS fills one bar at a time: the largest remaining item, then the
+// subset of the rest that best fills what is left. sizes are sorted
+// largest first.
+func packMBS(sizes []int, capacity int) [][]int {
+	remaining := make([]int, len(sizes))
+	for i := range remaining {
+		remaining[i] = i
+	}
+	var bins [][]int
 	var dp subsetSum
 	for len(remaining) > 0 {
 		first := remaining[0]
 		rest := remaining[1:]
-		left := capacity - size(first)
+		left := capacity - sizes[first]
 
-		// Offer the DP no more copies of a length than could fit, up to the cap.
-		var cand []int // indexes into rest
-		perLen := map[int]int{}
-		for i, p := range rest {
-			sz := size(p)
+		// Offer the DP no more copies of a size than could fit, up to the cap.
+		var cand []int // positions in rest
+		perSize := map[int]int{}
+		for k, i := range rest {
+			sz := sizes[i]
 			if sz > left || len(cand) >= dpMaxItems {
 				continue
 			}
-			if perLen[sz] >= left/sz {
+			if perSize[sz] >= left/sz {
 				continue
 			}
-			perLen[sz]++
-			cand = append(cand, i)
+			perSize[sz]++
+			cand = append(cand, k)
 		}
 		candSizes := make([]int, len(cand))
-		for k, i := range cand {
-			candSizes[k] = size(rest[i])
+		for x, k := range cand {
+			candSizes[x] = sizes[rest[k]]
 		}
 		chosen := dp.best(candSizes, left)
 
-		bar := []Piece{first}
+		bin := []int{first}
 		take := make([]bool, len(rest))
-		for _, k := range chosen {
-			take[cand[k]] = true
-			bar = append(bar, rest[cand[k]])
+		for _, x := range chosen {
+			take[cand[x]] = true
+			bin = append(bin, rest[cand[x]])
 		}
 		next := rest[:0:0]
-		for i, p := range rest {
-			if !take[i] {
-				next = append(next, p)
+		for k, i := range rest {
+			if !take[k] {
+				next = append(next, i)
 			}
 		}
 		remaining = next
-		bars = append(bars, bar)
+		bins = append(bins, bin)
 	}
-	return bars
+	return bins
 }
 
 // subsetSum finds a subset of sizes with the largest sum ≤ limit using one
@@ -331,6 +371,28 @@ func lowerBoundL2(sizes []int, capacity int) int {
 			lb += (extra + capacity - 1) / capacity
 		}
 		best = max(best, lb)
+	}
+	return best
+}
+
+// lowerBoundDFF is Fekete and Schepers' bound from the dual feasible
+// functions u⁽ᵏ⁾: an item of size s counts s/C when (k+1)·s/C is whole,
+// else ⌊(k+1)·s/C⌋/k, and no bin holds more than 1 of those; it catches
+// what L2 misses when items between C/(k+1) and C/k cannot share bins
+// (three pieces just over a third of a bar). k runs to 20: beyond that the
+// counts are the sizes themselves, which L1 already gives.
+func lowerBoundDFF(sizes []int, capacity int) int {
+	best := 0
+	for k := 1; k <= 20; k++ {
+		sum := 0 // Σ u⁽ᵏ⁾ × k·C
+		for _, s := range sizes {
+			if (k+1)*s%capacity == 0 {
+				sum += k * s
+			} else {
+				sum += (k + 1) * s / capacity * capacity
+			}
+		}
+		best = max(best, (sum+k*capacity-1)/(k*capacity))
 	}
 	return best
 }
