@@ -129,6 +129,7 @@ func (s *server) routes(a *fiber.App) {
 	r.post("/api/v1/quotes/:folio/share", quoteWriters, s.apiQuoteShare)
 	// The customer's door: a quote's share link, no account needed.
 	r.get("/c/:token", public, s.sharePage)
+	r.get("/c/:token/pdf", public, s.sharePDF)
 	r.post("/c/:token/aceptar", public, s.shareLimit(), s.shareDecide(true))
 	r.post("/c/:token/rechazar", public, s.shareLimit(), s.shareDecide(false))
 	r.post("/api/v1/quotes/calculate", anyUser, s.apiQuoteCalculate)

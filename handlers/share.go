@@ -154,8 +154,25 @@ func (s *server) renderShare(c *fiber.Ctx, status int, sh *quoting.Shared, f *fo
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, status, "share", "share.title", fiber.Map{"Shared": sh, "Quote": sh.Quote, "Company": company, "Names": names,
+	plans, err := s.quotes().PaymentPlans(c.UserContext(), sh.Quote)
+	if err != nil {
+		return err
+	}
+	return s.renderPage(c, status, "share", "share.title", fiber.Map{"Shared": sh, "Quote": sh.Quote, "Company": company, "Names": names, "Plans": plans,
 		"Token": c.Params("token"), "Form": f, "PlusIVA": sh.Quote.PriceDisplay != quoting.DisplayIVAIncluded})
+}
+
+// sharePDF is the quote's document through its link, while the link works.
+func (s *server) sharePDF(c *fiber.Ctx) error {
+	sh, err := s.quotes().OpenShare(c.UserContext(), c.Params("token"), false)
+	if err != nil {
+		return err
+	}
+	if !sh.Usable {
+		return s.renderShare(c, fiber.StatusGone, sh, nil)
+	}
+	c.Set("Referrer-Policy", "no-referrer")
+	return s.sendQuotePDF(c, sh.Quote)
 }
 
 // shareDecide answers the customer's accept or reject form.

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"cotizador/db"
+	"cotizador/pricing"
 )
 
 var (
@@ -307,5 +310,41 @@ func TestQuoteCustomerLookalikes(t *testing.T) {
 	body := `{"customer":{"name":"laura gómez hernández"},"items":[{"product_code":"PROTO-FIJ-3","width":1000,"height":1000,"quantity":1}]}`
 	if resp, out := apiPost(t, a, token, "/api/v1/quotes", body); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("API: status %d: %v", resp.StatusCode, out)
+	}
+}
+
+func TestSharePDFAndPlans(t *testing.T) {
+	a, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	st, err := a.DB.CompanySettings(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.PaymentPlans = []pricing.PaymentPlan{{Months: 3, Surcharge: decimal.Zero}, {Months: 12, Surcharge: decimal.RequireFromString("0.12")}}
+	if err := a.DB.UpdateCompanySettings(t.Context(), st, "test"); err != nil {
+		t.Fatal(err)
+	}
+	id := savedQuote(t, seller)
+	path := sendQuote(t, seller, id)
+	cl := a.NewClient()
+	// 3926.67 in 3 months without surcharge; × 1.12 = 4397.87 in 12 (366.49 a month).
+	_, page := cl.Get(t, path)
+	for _, want := range []string{"Meses sin intereses", "3 meses · $1,308.89 MXN al mes", "$4,397.87 MXN", "12 meses · $366.49 MXN al mes"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("share page lacks %q", want)
+		}
+	}
+	resp, body := cl.Get(t, path+"/pdf")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
+		t.Fatalf("PDF through the link: status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	shares, _ := a.DB.QuoteShares(t.Context(), id)
+	if err := a.DB.RevokeQuoteShare(t.Context(), id, shares[0].ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := cl.Get(t, path+"/pdf"); resp.StatusCode != http.StatusGone {
+		t.Errorf("PDF through a revoked link: status %d, want 410", resp.StatusCode)
+	}
+	if resp, _ := cl.Get(t, "/c/"+strings.Repeat("x", 43)+"/pdf"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("PDF through a wrong link: status %d, want 404", resp.StatusCode)
 	}
 }
