@@ -341,16 +341,7 @@ const MaxQuotePieces = 20_000
 // that length per window, split into usable-bar chunks when longer.
 func (q *quotePricer) linePieces(ic *itemContext, ld *LineDetail, net num, mat *Material) ([]int, error) {
 	windows := ic.in.Quantity
-	count, length, last := 0, 0, 0 // count pieces of length, then one of last
-	if ld.CutCount > 0 && ld.CutLengthMM > 0 {
-		count, length = ld.CutCount, ld.CutLengthMM
-	} else if mm := int(net.Mul(numThousand).Round(0).IntPart()); mm > 0 {
-		last = mm
-		if usable := int(numOf(mat.BarLengthM).Mul(numThousand).IntPart()) - 2*q.cut.TrimMM; usable > 0 && mm > usable {
-			count, length = (mm-1)/usable, usable
-			last = mm - count*usable
-		}
-	}
+	count, length, last := lineCuts(ld, net, int(numOf(mat.BarLengthM).Mul(numThousand).IntPart())-2*q.cut.TrimMM)
 	perWindow := count
 	if last > 0 {
 		perWindow++
@@ -360,6 +351,33 @@ func (q *quotePricer) linePieces(ic *itemContext, ld *LineDetail, net num, mat *
 			map[string]any{"Max": MaxQuotePieces})
 	}
 	q.pieces += perWindow * windows
+	return cutLengths(count, length, last, windows), nil
+}
+
+// lineCuts is how one window's packed line is cut: count pieces of length,
+// then one of last. A line given as cuts is its cuts; one given as metres
+// (net) is one piece, split into usable-bar chunks when longer.
+func lineCuts(ld *LineDetail, net num, usable int) (count, length, last int) {
+	if ld.CutCount > 0 && ld.CutLengthMM > 0 {
+		return ld.CutCount, ld.CutLengthMM, 0
+	}
+	mm := int(net.Mul(numThousand).Round(0).IntPart())
+	if mm <= 0 {
+		return 0, 0, 0
+	}
+	if usable > 0 && mm > usable {
+		count, length = (mm-1)/usable, usable
+		return count, length, mm - count*usable
+	}
+	return 0, 0, mm
+}
+
+// cutLengths lists the lengths of windows windows cut as lineCuts says.
+func cutLengths(count, length, last, windows int) []int {
+	perWindow := count
+	if last > 0 {
+		perWindow++
+	}
 	out := make([]int, 0, perWindow*windows)
 	for range windows {
 		for range count {
@@ -369,7 +387,7 @@ func (q *quotePricer) linePieces(ic *itemContext, ld *LineDetail, net num, mat *
 			out = append(out, last)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // waste is the factor for por_metro/optimizado: the line's, else the

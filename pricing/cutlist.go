@@ -47,12 +47,16 @@ type Piece struct {
 	Label    string
 }
 
-// Bar is one bar to cut.
+// Bar is one bar to cut, or an offcut from stock (PackWithOffcuts).
 type Bar struct {
 	Pieces   []Piece
 	UsedMM   int  // Σ piece lengths
 	OffcutMM int  // left after the last cut, end trim excluded
 	Reusable bool // OffcutMM ≥ MinOffcutMM
+	// StockMM is the length cut from: the bar's, or the offcut's.
+	StockMM int
+	// OffcutID is the offcut the pieces come from; 0 for a new bar.
+	OffcutID int64
 }
 
 // Packing is the cut plan of one profile (in one colour).
@@ -127,7 +131,7 @@ func PackBars(barLengthMM int, pieces []Piece, s CutSettings) (Packing, error) {
 
 	out := Packing{BarLengthMM: barLengthMM, Settings: s, LowerBound: bound, LowerBoundL2: l2}
 	for _, bin := range bins {
-		bar := Bar{Pieces: make([]Piece, len(bin))}
+		bar := Bar{Pieces: make([]Piece, len(bin)), StockMM: barLengthMM}
 		slack := capacity
 		for k, i := range bin {
 			bar.Pieces[k] = ps[i]
