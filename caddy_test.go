@@ -346,7 +346,7 @@ func TestProductionBehindCaddy(t *testing.T) {
 			t.Errorf("doctor on a healthy installation: %v\n%s", err, out)
 		}
 		checks := doctorLines(out)
-		for _, area := range []string{"Configuración", "Modo", "Aplicación", "Proxy", "HTTPS", "Base de datos", "Migraciones", "Réplica", "Simulacro", "Respaldos locales", "Reloj"} {
+		for _, area := range []string{"Configuración", "Modo", "Aplicación", "Proxy", "HTTPS", "Base de datos", "Auditoría", "Migraciones", "Réplica", "Simulacro", "Respaldos locales", "Reloj"} {
 			if checks[area] != "[ OK  ]" {
 				t.Errorf("doctor: %s is %q, want [ OK  ]\n%s", area, checks[area], out)
 			}

@@ -346,8 +346,9 @@ func (d *doctor) checkDatabase(ctx context.Context, cfg Config) bool {
 		return false
 	}
 	// Verify reads the live file through the ordinary reader pool, as the
-	// other commands do while the app runs; it writes nothing.
-	rep, err := backup.Verify(ctx, cfg.DBPath)
+	// other commands do while the app runs; it writes nothing. The audit
+	// chain is checked as restores check it.
+	rep, err := backup.Verify(ctx, cfg.DBPath, auditCheck)
 	if err != nil {
 		d.add(checkFail, area, fmt.Sprintf("no se pudo abrir %s: %v", cfg.DBPath, err),
 			"restaura una copia buena: cotizador restore --to NUEVO.db (README, «Respaldos»)")
@@ -365,6 +366,16 @@ func (d *doctor) checkDatabase(ctx context.Context, cfg Config) bool {
 			"restaura la última copia buena: cotizador restore --to NUEVO.db [--timestamp …] y sigue los pasos que imprime (README, «Respaldos»)")
 	} else {
 		d.add(checkOK, area, fmt.Sprintf("integridad correcta, %s, %d filas", backup.ByteSize(rep.SizeBytes), rep.TotalRows()), "")
+	}
+	for _, c := range rep.Checks {
+		switch {
+		case c.Name != auditCheck.Name:
+		case c.OK:
+			d.add(checkOK, "Auditoría", "ningún registro de la bitácora fue alterado", "")
+		default:
+			d.add(checkFail, "Auditoría", "la bitácora fue alterada fuera de la aplicación: "+c.Error,
+				"cotizador audit verify muestra desde dónde; restaura una copia de antes (cotizador restore --timestamp …) y revisa quién tiene acceso al servidor")
+		}
 	}
 
 	current := true

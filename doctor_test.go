@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"os"
@@ -108,6 +109,28 @@ func TestDoctorBrokenInstallations(t *testing.T) {
 		damage(t, dbPath)
 		out, err := runDoctor(t, vars, nil)
 		want(t, out, err, "Base de datos", "cotizador restore --to")
+	})
+
+	t.Run("audit trail altered", func(t *testing.T) {
+		dbPath := filepath.Join(t.TempDir(), "cotizador.db")
+		vars := map[string]string{"COTIZADOR_DB": dbPath, "COTIZADOR_ADDR": s3test.FreeAddr(t)}
+		createOwner(t, vars, "duena@aluminios.mx")
+		// Someone with the file drops the guards and rewrites who did it.
+		raw, err := sql.Open("sqlite3", dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{`DROP TRIGGER audit_log_no_update`, `UPDATE audit_log SET actor = 'user:99' WHERE id = (SELECT min(id) FROM audit_log)`} {
+			if _, err := raw.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		raw.Close()
+		out, err := runDoctor(t, vars, nil)
+		want(t, out, err, "Auditoría", "la bitácora fue alterada", "cotizador audit verify")
+		if got := doctorLines(out)["Base de datos"]; got != "[ OK  ]" {
+			t.Errorf("the file itself is sound: Base de datos %q", got)
+		}
 	})
 
 	t.Run("pending migrations", func(t *testing.T) {
