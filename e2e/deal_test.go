@@ -128,6 +128,18 @@ func TestPricedSentAcceptedOnPhone(t *testing.T) {
 		t.Errorf("smallest input font is %.1f px: iOS zooms in below 16 px", fs)
 	}
 	b.Screenshot(t, "deal-editor")
+	// Vista cliente (not part of the flow, so not counted): the phone can be
+	// shown to the customer with no cost, margin or formula on it.
+	internalJS := `/Utilidad|Indirectos|Costo|Mano de obra|Desglose|Materiales/.test(document.querySelector("main").innerText)`
+	if !Eval[bool](t, b, internalJS) {
+		t.Fatal("the editor shows no internal figure even without Vista cliente: the check below proves nothing")
+	}
+	b.Do(t, "Vista cliente on", chromedp.Click(chromedp.ID("vista-cliente")))
+	if Eval[bool](t, b, internalJS) {
+		t.Error("Vista cliente still shows an internal figure")
+	}
+	b.Screenshot(t, "deal-editor-client-view")
+	b.Do(t, "Vista cliente off", chromedp.Click(chromedp.ID("vista-cliente")))
 
 	b.Do(t, "save",
 		p.tap("#save-quote"),
@@ -188,6 +200,14 @@ func TestPricedSentAcceptedOnPhone(t *testing.T) {
 	if !strings.Contains(b.Text(t, "#share-panel"), "Aceptada por el cliente") {
 		t.Error("the quote page does not show the acceptance")
 	}
+	b.Do(t, "the quote list", chromedp.Navigate(b.URL("/cotizaciones")), chromedp.WaitVisible(chromedp.CSS(".quotes-table td.num")))
+	if Eval[bool](t, b, `document.querySelector(".quotes-table td.num").getBoundingClientRect().right > window.innerWidth`) {
+		t.Error("the quote list's total starts off screen")
+	}
+	if cls := layoutShift(t, b); cls >= 0.05 {
+		t.Errorf("quote list: layout shift %.3f, want < 0.05", cls)
+	}
+	b.Screenshot(t, "deal-list")
 	t.Logf("priced, sent and accepted: %d taps, %d fields typed, %s of browser time", p.taps, p.typed, elapsed.Round(time.Millisecond))
 	if p.taps > 15 {
 		t.Errorf("%d taps, want at most 15", p.taps)

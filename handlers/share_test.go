@@ -348,3 +348,26 @@ func TestSharePDFAndPlans(t *testing.T) {
 		t.Errorf("PDF through a wrong link: status %d, want 404", resp.StatusCode)
 	}
 }
+
+// A viewer (and anyone asking for the customer's view) sees a saved quote
+// without its breakdown of costs and formulas.
+func TestSavedQuoteHidesInternalFiguresFromViewers(t *testing.T) {
+	a, seller := catalogAppAs(t, "vendedor@aluminios.mx")
+	id := savedQuote(t, seller)
+	page := "/cotizaciones/" + strconv.FormatInt(id, 10)
+	if _, body := seller.Get(t, page); !strings.Contains(body, "Desglose") || !strings.Contains(body, "width_m") {
+		t.Fatal("the salesperson's page has no breakdown: the checks below prove nothing")
+	}
+	viewer := a.Login(t, "consulta@aluminios.mx")
+	for _, c := range []struct {
+		who  *testutilClient
+		path string
+	}{{viewer, page}, {seller, page + "?vista=cliente"}} {
+		_, body := c.who.Get(t, c.path)
+		for _, internal := range []string{"Desglose", "width_m", "Riel Superior"} {
+			if strings.Contains(body, internal) {
+				t.Errorf("%s shows %q", c.path, internal)
+			}
+		}
+	}
+}
