@@ -149,13 +149,7 @@ func TestDoctorBrokenInstallations(t *testing.T) {
 	})
 
 	t.Run("replica not replicating, failed drill", func(t *testing.T) {
-		s3 := s3test.New(t)
-		dir := t.TempDir()
-		vars := s3test.ReplicaEnv(s3, filepath.Join(dir, "cotizador.db"), "cotizador", s3test.FreeAddr(t))
-		vars["COTIZADOR_ADDR"] = s3test.FreeAddr(t)
-		vars["LITESTREAM_CONFIG"] = filepath.Join(s3test.RepoRoot(t), "litestream.yml")
-		vars["LITESTREAM_BIN"] = s3test.LitestreamBin(t)
-		createOwner(t, vars, "duena@aluminios.mx")
+		_, vars := replicatedInstall(t)
 		recordFailedDrill(t, vars["COTIZADOR_DB"], "replica behind: marker not found after 60s")
 		// Litestream is not running: nothing replicates.
 		out, err := runDoctor(t, vars, nil)
@@ -164,13 +158,7 @@ func TestDoctorBrokenInstallations(t *testing.T) {
 	})
 
 	t.Run("replica unreachable", func(t *testing.T) {
-		s3 := s3test.New(t)
-		dir := t.TempDir()
-		vars := s3test.ReplicaEnv(s3, filepath.Join(dir, "cotizador.db"), "cotizador", s3test.FreeAddr(t))
-		vars["COTIZADOR_ADDR"] = s3test.FreeAddr(t)
-		vars["LITESTREAM_CONFIG"] = filepath.Join(s3test.RepoRoot(t), "litestream.yml")
-		vars["LITESTREAM_BIN"] = s3test.LitestreamBin(t)
-		createOwner(t, vars, "duena@aluminios.mx")
+		s3, vars := replicatedInstall(t)
 		s3test.Replicate(t, vars, "")
 		if err := s3.Stop(); err != nil {
 			t.Fatal(err)
@@ -183,12 +171,7 @@ func TestDoctorBrokenInstallations(t *testing.T) {
 	})
 
 	t.Run("clock off, snapshots stale", func(t *testing.T) {
-		s3 := s3test.New(t)
-		dir := t.TempDir()
-		vars := s3test.ReplicaEnv(s3, filepath.Join(dir, "cotizador.db"), "cotizador", s3test.FreeAddr(t))
-		vars["COTIZADOR_ADDR"] = s3test.FreeAddr(t)
-		vars["COTIZADOR_SNAPSHOT_INTERVAL"] = "1h"
-		createOwner(t, vars, "duena@aluminios.mx")
+		s3, vars := replicatedInstall(t, "COTIZADOR_SNAPSHOT_INTERVAL", "1h")
 		if err := run(ctx, []string{"cotizador", "backup", "snapshot"}, env(vars), nil, io.Discard, io.Discard); err != nil {
 			t.Fatal(err)
 		}
@@ -205,6 +188,23 @@ func TestDoctorBrokenInstallations(t *testing.T) {
 // HTTPS check fails without a DNS query leaving the machine.
 func nobodyHTTPS(t *testing.T) string {
 	return "https://localhost:" + portOf(s3test.FreeAddr(t))
+}
+
+// replicatedInstall is a set-up installation whose replica is a fresh
+// gofakes3 bucket, with the pinned litestream and the repository's
+// litestream.yml; extra are more variable/value pairs.
+func replicatedInstall(t *testing.T, extra ...string) (*s3test.Server, map[string]string) {
+	t.Helper()
+	s3 := s3test.New(t)
+	vars := s3test.ReplicaEnv(s3, filepath.Join(t.TempDir(), "cotizador.db"), "cotizador", s3test.FreeAddr(t))
+	vars["COTIZADOR_ADDR"] = s3test.FreeAddr(t)
+	vars["LITESTREAM_CONFIG"] = filepath.Join(s3test.RepoRoot(t), "litestream.yml")
+	vars["LITESTREAM_BIN"] = s3test.LitestreamBin(t)
+	for i := 0; i+1 < len(extra); i += 2 {
+		vars[extra[i]] = extra[i+1]
+	}
+	createOwner(t, vars, "duena@aluminios.mx")
+	return s3, vars
 }
 
 func portOf(addr string) string {
