@@ -12,7 +12,9 @@ import (
 	"cotizador/app"
 	"cotizador/auth"
 	"cotizador/catalogio"
+	"cotizador/db"
 	"cotizador/internal/testutil"
+	"cotizador/pricing"
 )
 
 // person counts what a person does on the phone: taps (buttons, links,
@@ -211,5 +213,47 @@ func TestPricedSentAcceptedOnPhone(t *testing.T) {
 	t.Logf("priced, sent and accepted: %d taps, %d fields typed, %s of browser time", p.taps, p.typed, elapsed.Round(time.Millisecond))
 	if p.taps > 15 {
 		t.Errorf("%d taps, want at most 15", p.taps)
+	}
+}
+
+// With JavaScript the picker suggests the customer as the name is typed; a
+// salesperson who ignores it and saves is asked whether it is the same
+// customer, and picking them creates no second "Laura Gómez".
+func TestCustomerLookalikeOnPhone(t *testing.T) {
+	b := NewBrowser(t)
+	b.SignIn(t)
+	testutil.LoadCatalog(t, b.App.DB, pricing.PrototypeSeedCatalog())
+	if err := b.App.DB.CreateCustomer(t.Context(), &db.Customer{Name: "Laura Gómez Hernández", Phone: "4771234567"}, app.CLIActor); err != nil {
+		t.Fatal(err)
+	}
+	b.Do(t, "a quote for a known customer, typed without accents and not picked",
+		chromedp.Navigate(b.URL("/cotizaciones/nueva")),
+		chromedp.WaitVisible(chromedp.ID("customer_name")),
+		chromedp.SendKeys(chromedp.ID("customer_name"), "laura gomez hernandez"),
+		chromedp.WaitVisible(chromedp.CSS("#customer-suggestions .customer-pick")),
+		choose("item-0-product_code", "PROTO-FIJ-3"),
+		chromedp.SendKeys(chromedp.CSS(`[name="item-0-width"]`), "100"),
+		chromedp.SendKeys(chromedp.CSS(`[name="item-0-height"]`), "100"),
+	)
+	waitFor(t, b, `document.querySelector("#item-0-result .amount") !== null`)
+	b.Do(t, "save: the question",
+		tap("#save-quote"),
+		chromedp.WaitVisible(chromedp.ID("lookalikes")),
+	)
+	if got := Eval[string](t, b, `document.getElementById("customer_name").value`); got != "laura gomez hernandez" {
+		t.Errorf("typed name after the question = %q", got)
+	}
+	b.Do(t, "it is the same customer",
+		tap(`#lookalikes input[type=radio]`),
+		tap("#save-quote"),
+		chromedp.WaitVisible(chromedp.CSS(".quote-item")),
+	)
+	var n int
+	b.App.DB.Reader.QueryRow(`SELECT count(*) FROM customers`).Scan(&n)
+	if n != 1 {
+		t.Errorf("customers = %d, want 1", n)
+	}
+	if !strings.Contains(b.Text(t, ".facts"), "Laura Gómez Hernández") {
+		t.Error("the quote is not for the existing customer")
 	}
 }
