@@ -135,15 +135,7 @@ func readPrototypeMaterials(c *db.CatalogChanges, file string, rd io.Reader, ids
 		}
 		re := newRowErrors()
 		row := db.ImportRow{File: file, Line: rec.line, Kind: db.KindMaterial}
-		var op db.ChangeOp
-		switch a := strings.ToLower(rec.get("action")); a {
-		case "create", "update":
-			op = db.OpUpsert
-		case "delete":
-			op = db.OpDelete
-		default:
-			re.add("action", "catalogio.proto_action", map[string]any{"Value": rec.get("action")})
-		}
+		op := protoAction(re, rec.get("action"))
 		row.Action = actionFor(op)
 		id := rec.get("id")
 		if id != "" {
@@ -367,15 +359,7 @@ func readPrototypeProducts(c *db.CatalogChanges, file string, rd io.Reader, ids 
 		}
 		re := newRowErrors()
 		row := db.ImportRow{File: file, Line: rec.line, Kind: db.KindProduct}
-		var op db.ChangeOp
-		switch a := strings.ToLower(rec.get("action")); a {
-		case "create", "update":
-			op = db.OpUpsert
-		case "delete":
-			op = db.OpDelete
-		default:
-			re.add("action", "catalogio.proto_action", map[string]any{"Value": rec.get("action")})
-		}
+		op := protoAction(re, rec.get("action"))
 		row.Action = actionFor(op)
 		if id := rec.get("id"); id != "" {
 			if _, ok := protoID(id); !ok {
@@ -509,4 +493,17 @@ func jsonProblem(err error) (string, map[string]any) {
 		return "catalogio.proto_bom_json_syntax", map[string]any{"Offset": se.Offset}
 	}
 	return "catalogio.proto_bom_json_type", nil
+}
+
+// protoAction reads the prototype's action column: create and update both
+// upsert (its export writes update on every row, its template create).
+func protoAction(re *rowErrors, v string) db.ChangeOp {
+	switch strings.ToLower(v) {
+	case "create", "update":
+		return db.OpUpsert
+	case "delete":
+		return db.OpDelete
+	}
+	re.add("action", "catalogio.proto_action", map[string]any{"Value": v})
+	return db.ChangeOp("")
 }

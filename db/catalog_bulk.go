@@ -45,19 +45,7 @@ func (db *DB) BulkPriceChange(ctx context.Context, f MaterialFilter, pct decimal
 	qp := `SELECT m.id, m.code, m.name, cp.price, c.code, cp.id FROM colour_prices cp
 		JOIN materials m ON m.id = cp.material_id JOIN colours c ON c.id = cp.colour_id
 		WHERE cp.deleted_at IS NULL AND c.deleted_at IS NULL AND m.deleted_at IS NULL`
-	var where string
-	var args []any
-	if f.Category != "" {
-		where += ` AND m.category = ?`
-		args = append(args, f.Category)
-	}
-	if f.Line != "" {
-		where += ` AND m.line = ?`
-		args = append(args, f.Line)
-	}
-	if f.ActiveOnly {
-		where += ` AND m.active = 1`
-	}
+	where, args := f.where()
 	rows, err := tx.QueryContext(ctx, q+where+` UNION ALL `+qp+where+` ORDER BY 2, 5`, append(append([]any{}, args...), args...)...)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,25 @@ func scanMaterial(row interface{ Scan(...any) error }, extra ...any) (*Material,
 	return &m, nil
 }
 
+// where is the filter's category, line and active conditions on materials
+// aliased m (the search box is FindMaterials' own).
+func (f MaterialFilter) where() (string, []any) {
+	var where string
+	var args []any
+	if f.Category != "" {
+		where += ` AND m.category = ?`
+		args = append(args, f.Category)
+	}
+	if f.Line != "" {
+		where += ` AND m.line = ?`
+		args = append(args, f.Line)
+	}
+	if f.ActiveOnly {
+		where += ` AND m.active = 1`
+	}
+	return where, args
+}
+
 // FindMaterials lists materials that are not deleted, by category then code.
 func (db *DB) FindMaterials(ctx context.Context, f MaterialFilter) ([]*Material, error) {
 	q := `SELECT ` + materialColumns + `,
@@ -48,17 +67,9 @@ func (db *DB) FindMaterials(ctx context.Context, f MaterialFilter) ([]*Material,
 		like := "%" + escapeLike(s) + "%"
 		args = append(args, like, like)
 	}
-	if f.Category != "" {
-		q += ` AND m.category = ?`
-		args = append(args, f.Category)
-	}
-	if f.Line != "" {
-		q += ` AND m.line = ?`
-		args = append(args, f.Line)
-	}
-	if f.ActiveOnly {
-		q += ` AND m.active = 1`
-	}
+	where, wargs := f.where()
+	q += where
+	args = append(args, wargs...)
 	q += ` ORDER BY CASE m.category WHEN 'Perfiles' THEN 0 WHEN 'Vidrio' THEN 1 WHEN 'Herrajes' THEN 2 WHEN 'Consumibles' THEN 3 WHEN 'Mano de obra' THEN 4 ELSE 5 END, m.code`
 	rows, err := db.Reader.QueryContext(ctx, q, args...)
 	if err != nil {
