@@ -1,11 +1,9 @@
 package sketch
 
 import (
-	"html"
 	"html/template"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // SVG returns the sketch of s as an inline <svg> element. It fails with
@@ -17,144 +15,224 @@ func SVG(s Spec) (template.HTML, error) {
 		return "", err
 	}
 	// Safe: every piece of text and every attribute value goes through
-	// escape() in svgWriter.
+	// escape in svgWriter.
 	return template.HTML(d.SVG()), nil
 }
 
 // SVG writes the drawing as an inline <svg> element. It is written by hand
 // rather than through encoding/xml or text/template: attribute order stays
 // fixed (deterministic bytes) and the numbers get exactly the formatting num
-// gives them.
+// gives them. It appends to one buffer: the quote editor draws a sketch on
+// every keystroke.
 func (d *Drawing) SVG() string {
-	w := &svgWriter{}
+	w := &svgWriter{b: make([]byte, 0, 512+160*len(d.Shapes))}
 	w.open(d)
 	group := ""
 	for i := range d.Shapes {
 		s := &d.Shapes[i]
 		if s.Group != group {
 			if group != "" {
-				w.b.WriteString("</g>")
+				w.raw("</g>")
 			}
 			if s.Group != "" {
-				w.b.WriteString(`<g class="` + escape(s.Group) + `">`)
+				w.raw(`<g class="`)
+				w.escape(s.Group)
+				w.raw(`">`)
 			}
 			group = s.Group
 		}
 		w.shape(s)
 	}
 	if group != "" {
-		w.b.WriteString("</g>")
+		w.raw("</g>")
 	}
-	w.b.WriteString("</svg>")
-	return w.b.String()
+	w.raw("</svg>")
+	return string(w.b)
 }
 
-type svgWriter struct{ b strings.Builder }
+type svgWriter struct{ b []byte }
 
 // num formats a coordinate with at most one decimal and no "-0".
-func num(v float64) string {
+func num(v float64) string { return string(appendNum(nil, v)) }
+
+func appendNum(b []byte, v float64) []byte {
 	v = math.Round(v*10) / 10
 	if v == 0 {
 		v = 0 // turns -0 into 0
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
 }
 
-// escape is valid in both XML and HTML text and attribute values.
-func escape(s string) string { return html.EscapeString(s) }
+func (w *svgWriter) raw(s string) { w.b = append(w.b, s...) }
 
-func (w *svgWriter) attrs(attrs ...string) {
-	for i := 0; i+1 < len(attrs); i += 2 {
-		w.b.WriteString(" " + attrs[i] + `="` + escape(attrs[i+1]) + `"`)
+func (w *svgWriter) num(v float64) { w.b = appendNum(w.b, v) }
+
+// escape writes s escaped exactly as html.EscapeString does (valid in both
+// XML and HTML text and attribute values).
+func (w *svgWriter) escape(s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '<':
+			w.raw("&lt;")
+		case '>':
+			w.raw("&gt;")
+		case '&':
+			w.raw("&amp;")
+		case '\'':
+			w.raw("&#39;")
+		case '"':
+			w.raw("&#34;")
+		default:
+			w.b = append(w.b, c)
+		}
 	}
+}
+
+// attr writes name="value" with the value escaped.
+func (w *svgWriter) attr(name, value string) {
+	w.raw(" ")
+	w.raw(name)
+	w.raw(`="`)
+	w.escape(value)
+	w.raw(`"`)
+}
+
+// attrNum writes name="number".
+func (w *svgWriter) attrNum(name string, v float64) {
+	w.raw(" ")
+	w.raw(name)
+	w.raw(`="`)
+	w.num(v)
+	w.raw(`"`)
 }
 
 // open writes the root element and the title. role="img" plus the <title>
 // child gives screen readers one name for the whole drawing; aria-label
 // repeats it for readers that ignore SVG titles.
 func (w *svgWriter) open(d *Drawing) {
-	w.b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg"`)
-	w.attrs(
-		"class", "sketch "+d.KindClass,
-		"viewBox", "0 0 "+num(d.Width)+" "+num(d.Height),
-		"width", num(defaultWidthPx),
-		"height", num(defaultWidthPx*d.Height/d.Width),
-		"role", "img",
-		"aria-label", d.Title,
-	)
-	w.b.WriteString("><title>" + escape(d.Title) + "</title>")
+	w.raw(`<svg xmlns="http://www.w3.org/2000/svg" class="sketch `)
+	w.escape(d.KindClass)
+	w.raw(`" viewBox="0 0 `)
+	w.num(d.Width)
+	w.raw(" ")
+	w.num(d.Height)
+	w.raw(`"`)
+	w.attrNum("width", defaultWidthPx)
+	w.attrNum("height", defaultWidthPx*d.Height/d.Width)
+	w.attr("role", "img")
+	w.attr("aria-label", d.Title)
+	w.raw("><title>")
+	w.escape(d.Title)
+	w.raw("</title>")
 }
 
 func (w *svgWriter) shape(s *Shape) {
 	switch s.Kind {
 	case ShapeRect:
-		w.b.WriteString("<rect")
-		w.attrs("class", s.Class, "x", num(s.X), "y", num(s.Y), "width", num(s.W), "height", num(s.H))
+		w.raw("<rect")
+		w.attr("class", s.Class)
+		w.attrNum("x", s.X)
+		w.attrNum("y", s.Y)
+		w.attrNum("width", s.W)
+		w.attrNum("height", s.H)
 		if s.Rx > 0 {
-			w.attrs("rx", num(s.Rx))
+			w.attrNum("rx", s.Rx)
 		}
-		w.attrs("fill", s.Fill)
+		w.attr("fill", s.Fill)
 		if s.Stroke != "" {
-			w.attrs("stroke", s.Stroke, "stroke-width", num(s.StrokeWidth))
+			w.attr("stroke", s.Stroke)
+			w.attrNum("stroke-width", s.StrokeWidth)
 		}
-		w.b.WriteString("/>")
+		w.raw("/>")
 	case ShapeLine:
-		w.b.WriteString("<line")
-		w.attrs("class", s.Class, "x1", num(s.Points[0].X), "y1", num(s.Points[0].Y), "x2", num(s.Points[1].X), "y2", num(s.Points[1].Y))
+		w.raw("<line")
+		w.attr("class", s.Class)
+		w.attrNum("x1", s.Points[0].X)
+		w.attrNum("y1", s.Points[0].Y)
+		w.attrNum("x2", s.Points[1].X)
+		w.attrNum("y2", s.Points[1].Y)
 		w.stroke(s)
-		w.b.WriteString("/>")
+		w.raw("/>")
 	case ShapePolyline:
-		pts := make([]string, len(s.Points))
+		w.raw("<polyline")
+		w.attr("class", s.Class)
+		w.raw(` points="`)
 		for i, p := range s.Points {
-			pts[i] = num(p.X) + "," + num(p.Y)
+			if i > 0 {
+				w.raw(" ")
+			}
+			w.num(p.X)
+			w.raw(",")
+			w.num(p.Y)
 		}
-		w.b.WriteString("<polyline")
-		w.attrs("class", s.Class, "points", strings.Join(pts, " "), "fill", "none")
+		w.raw(`"`)
+		w.attr("fill", "none")
 		w.stroke(s)
-		w.b.WriteString("/>")
+		w.raw("/>")
 	case ShapePath:
-		var d strings.Builder
+		w.raw("<path")
+		w.attr("class", s.Class)
+		w.raw(` d="`)
 		for _, c := range s.Path {
-			d.WriteByte(c.Op)
+			w.b = append(w.b, c.Op)
 			switch c.Op {
 			case 'H':
-				d.WriteString(num(c.X))
+				w.num(c.X)
 			case 'V':
-				d.WriteString(num(c.Y))
+				w.num(c.Y)
 			default:
-				d.WriteString(num(c.X) + " " + num(c.Y))
+				w.num(c.X)
+				w.raw(" ")
+				w.num(c.Y)
 			}
 		}
-		w.b.WriteString("<path")
-		w.attrs("class", s.Class, "d", d.String(), "fill", "none")
+		w.raw(`"`)
+		w.attr("fill", "none")
 		w.stroke(s)
-		w.b.WriteString("/>")
+		w.raw("/>")
 	case ShapeText:
-		w.b.WriteString("<text")
-		w.attrs("class", s.Class, "x", num(s.X), "y", num(s.Y))
+		w.raw("<text")
+		w.attr("class", s.Class)
+		w.attrNum("x", s.X)
+		w.attrNum("y", s.Y)
 		if s.Rotate != 0 {
-			w.attrs("transform", "rotate("+num(s.Rotate)+" "+num(s.X)+" "+num(s.Y)+")")
+			w.raw(` transform="rotate(`)
+			w.num(s.Rotate)
+			w.raw(" ")
+			w.num(s.X)
+			w.raw(" ")
+			w.num(s.Y)
+			w.raw(`)"`)
 		}
-		w.attrs("text-anchor", s.Anchor, "font-family", fontStack, "font-size", num(s.Size))
+		w.attr("text-anchor", s.Anchor)
+		w.attr("font-family", fontStack)
+		w.attrNum("font-size", s.Size)
 		if s.Bold {
-			w.attrs("font-weight", "bold")
+			w.attr("font-weight", "bold")
 		}
-		w.attrs("fill", s.Fill)
-		w.b.WriteString(">" + escape(s.Text) + "</text>")
+		w.attr("fill", s.Fill)
+		w.raw(">")
+		w.escape(s.Text)
+		w.raw("</text>")
 	}
 }
 
 // stroke writes a line's stroke attributes.
 func (w *svgWriter) stroke(s *Shape) {
-	w.attrs("stroke", s.Stroke, "stroke-width", num(s.StrokeWidth))
+	w.attr("stroke", s.Stroke)
+	w.attrNum("stroke-width", s.StrokeWidth)
 	if len(s.Dash) > 0 {
-		dash := make([]string, len(s.Dash))
+		w.raw(` stroke-dasharray="`)
 		for i, v := range s.Dash {
-			dash[i] = num(v)
+			if i > 0 {
+				w.raw(" ")
+			}
+			w.num(v)
 		}
-		w.attrs("stroke-dasharray", strings.Join(dash, " "))
+		w.raw(`"`)
 	}
 	if s.Round {
-		w.attrs("stroke-linecap", "round", "stroke-linejoin", "round")
+		w.attr("stroke-linecap", "round")
+		w.attr("stroke-linejoin", "round")
 	}
 }
