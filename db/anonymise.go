@@ -260,7 +260,7 @@ func (db *DB) resealStep(ctx context.Context) (done bool, err error) {
 		if err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, last).Scan(&oldLast); err != nil {
 			return false, err
 		}
-		rehash, err := tx.PrepareContext(ctx, `UPDATE audit_log SET hash = audit_hash(?, `+auditCanonical("")+`) WHERE id = ? RETURNING hash`)
+		rehash, err := tx.PrepareContext(ctx, `UPDATE audit_log SET hash = audit_hash(coalesce(?, zeroblob(32)), `+auditCanonical("")+`) WHERE id = ? RETURNING hash`)
 		if err != nil {
 			return false, err
 		}

@@ -614,3 +614,38 @@ func TestStagedImportIsAudited(t *testing.T) {
 		t.Errorf("%d staging objects left", left)
 	}
 }
+
+// A chain long enough to be checked in parallel ranges still names exactly
+// the first tampered row, wherever the ranges split it.
+func TestAuditVerifyLongChain(t *testing.T) {
+	d, _, _ := auditDB(t)
+	ctx := context.Background()
+	if err := db.FillAudit(ctx, d, 150_000); err != nil {
+		t.Fatal(err)
+	}
+	v := verifyOK(t, d)
+	raw := rawConn(t, d)
+	for _, q := range []string{`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_no_delete`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two tamperings, one near the end and one where two ranges meet: the
+	// earlier one is the answer, whichever range found it.
+	late, early := v.HeadID-10, v.HeadID/2+1
+	for _, q := range []string{
+		fmt.Sprintf(`UPDATE audit_log SET actor = 'user:99' WHERE id = %d`, late),
+		fmt.Sprintf(`DELETE FROM audit_log WHERE id = %d`, early),
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := d.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OK() || got.Broken.ID != early+1 || !got.Broken.Missing || got.Broken.MissingFrom != early {
+		t.Errorf("broken %+v, want row %d with %d missing", got.Broken, early+1, early)
+	}
+}

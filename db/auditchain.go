@@ -56,14 +56,16 @@ func chainHash(prev, digest []byte) []byte {
 }
 
 // auditHash is the SQL function audit_hash(prev, canonical): the row's chain
-// hash, 32 bytes. prev is NULL (a nil []byte from mattn) or 32 bytes.
-func auditHash(prev any, canonical string) ([]byte, error) {
-	p, ok := prev.([]byte) // NULL arrives as a nil []byte
-	if !ok || (p != nil && len(p) != sha256.Size) {
+// hash, 32 bytes. prev is 32 bytes: callers pass coalesce(prev,
+// zeroblob(32)) for the first row, so the argument is always a blob (a
+// typed argument is a good part faster to hand over than an untyped one,
+// and verification calls this a million times).
+func auditHash(prev []byte, canonical string) ([]byte, error) {
+	if len(prev) != sha256.Size {
 		return nil, fmt.Errorf("audit_hash: previous hash is not 32 bytes")
 	}
 	d := sha256.Sum256([]byte(canonical))
-	return chainHash(p, d[:]), nil
+	return chainHash(prev, d[:]), nil
 }
 
 // auditRowDigest is the SQL function audit_row_digest(canonical): the
@@ -127,7 +129,7 @@ func auditEntriesTrigger() string {
 	return "CREATE TRIGGER audit_entries_insert INSTEAD OF INSERT ON audit_entries BEGIN\n" +
 		"    INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after, hash)\n" +
 		"    SELECT h.id + 1, NEW.at, NEW.actor, NEW.action, NEW.table_name, NEW.row_id, NEW.before, NEW.after,\n" +
-		"           audit_hash(h.hash, " + auditCanonical("NEW.") + ")\n" +
+		"           audit_hash(coalesce(h.hash, zeroblob(32)), " + auditCanonical("NEW.") + ")\n" +
 		"    FROM (SELECT coalesce((SELECT id FROM audit_log ORDER BY id DESC LIMIT 1), a.upto_id) AS id,\n" +
 		"                 coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), a.hash) AS hash\n" +
 		"          FROM audit_anchor a WHERE a.id = 1) h;\nEND"

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"cotizador/app"
@@ -141,66 +143,137 @@ type AuditVerification struct {
 func (v *AuditVerification) OK() bool { return v.Broken == nil }
 
 // VerifyAudit walks the whole chain: every row's hash must be the hash of
-// its content chained to the row before it, and ids must follow each
-// other from the anchor on. It is one SQL pass (audit_hash over each row and
-// its predecessor's stored hash), inside one read transaction.
+// its content chained to the row before it, and every row but the first
+// after the anchor must have its predecessor. Each row is checked against
+// its predecessor's stored hash by one SQL pass (audit_hash over the row),
+// so the chain splits into ranges checked side by side on the reader pool,
+// one per CPU. Those ranges are read in separate transactions, so a break
+// they report is checked again in one transaction (one consistent
+// snapshot) before it is believed: a re-seal batch or a purge committed
+// meanwhile cannot raise a false alarm.
 func (db *DB) VerifyAudit(ctx context.Context) (*AuditVerification, error) {
-	tx, err := db.Reader.BeginTx(ctx, nil)
+	v, st, err := db.auditState(ctx, db.Reader)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	v := &AuditVerification{}
-	var anchorHash []byte
-	if err := tx.QueryRowContext(ctx, `SELECT upto_id, hash FROM audit_anchor WHERE id = 1`).Scan(&v.AnchorID, &anchorHash); err != nil {
-		return nil, fmt.Errorf("db: audit anchor: %w", err)
+	first, last := st.anchorID+1, v.HeadID
+	if last < first {
+		return v, nil
 	}
-	// A running re-seal: the row after its cursor still chains from the
-	// hash the cursor row had before.
-	var boundary int64 = -1
-	var boundaryHash []byte
-	err = tx.QueryRowContext(ctx, `SELECT cursor_id + 1, cursor_old_hash FROM audit_reseals WHERE finished_at IS NULL ORDER BY id LIMIT 1`).Scan(&boundary, &boundaryHash)
+	parts := 1
+	if last-first > 100_000 {
+		parts = max(1, min(runtime.NumCPU(), 8))
+	}
+	type result struct {
+		b   *AuditBreak
+		err error
+	}
+	results := make([]result, parts)
+	var wg sync.WaitGroup
+	size := (last - first + 1 + int64(parts) - 1) / int64(parts)
+	for k := range parts {
+		lo := first + int64(k)*size
+		hi := min(last, lo+size-1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[k].b, results[k].err = verifyRange(ctx, db.Reader, st, lo, hi)
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			return nil, r.err
+		}
+		if r.b != nil {
+			// Confirm within one snapshot.
+			tx, err := db.Reader.BeginTx(ctx, nil)
+			if err != nil {
+				return nil, err
+			}
+			defer tx.Rollback()
+			v, st, err := db.auditState(ctx, tx)
+			if err != nil {
+				return nil, err
+			}
+			b, err := verifyRange(ctx, tx, st, st.anchorID+1, v.HeadID)
+			if err != nil {
+				return nil, err
+			}
+			v.Broken = b
+			return v, nil
+		}
+	}
+	return v, nil
+}
+
+// auditChainState is what a verification needs besides the rows.
+type auditChainState struct {
+	anchorID     int64
+	anchorHash   []byte
+	boundary     int64 // the row a running re-seal's old hash still links; -1 if none
+	boundaryHash []byte
+}
+
+func (db *DB) auditState(ctx context.Context, q rowQueryer) (*AuditVerification, *auditChainState, error) {
+	v := &AuditVerification{}
+	st := &auditChainState{boundary: -1}
+	if err := q.QueryRowContext(ctx, `SELECT upto_id, hash FROM audit_anchor WHERE id = 1`).Scan(&st.anchorID, &st.anchorHash); err != nil {
+		return nil, nil, fmt.Errorf("db: audit anchor: %w", err)
+	}
+	v.AnchorID = st.anchorID
+	err := q.QueryRowContext(ctx, `SELECT cursor_id + 1, cursor_old_hash FROM audit_reseals WHERE finished_at IS NULL ORDER BY id LIMIT 1`).Scan(&st.boundary, &st.boundaryHash)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		boundary = -1
+		st.boundary = -1
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	default:
 		v.Resealing = true
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0) FROM audit_log`).Scan(&v.Count, &v.HeadID); err != nil {
-		return nil, err
+	if err := q.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0) FROM audit_log`).Scan(&v.Count, &v.HeadID); err != nil {
+		return nil, nil, err
 	}
 	if v.HeadID > 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, v.HeadID).Scan(&v.HeadHash); err != nil {
-			return nil, err
+		if err := q.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, v.HeadID).Scan(&v.HeadHash); err != nil {
+			return nil, nil, err
 		}
 	}
-	var id, prevID int64
+	return v, st, nil
+}
+
+// verifyRange checks rows lo..hi and returns the first that breaks the
+// chain, nil if none does.
+func verifyRange(ctx context.Context, q rowQueryer, st *auditChainState, lo, hi int64) (*AuditBreak, error) {
+	var id int64
 	var at, table string
-	var hashOK bool
-	err = tx.QueryRowContext(ctx, `
-		SELECT id, at, table_name, hash_ok, prev_id FROM (
-			SELECT id, at, table_name,
-			       hash IS audit_hash(CASE WHEN id = ?1 THEN ?2 ELSE coalesce(lag(hash) OVER w, ?3) END,
-			                          `+auditCanonical("")+`) AS hash_ok,
-			       coalesce(lag(id) OVER w, ?4) AS prev_id
-			FROM audit_log WINDOW w AS (ORDER BY id))
-		WHERE NOT hash_ok OR id != prev_id + 1
-		ORDER BY id LIMIT 1`, boundary, boundaryHash, anchorHash, v.AnchorID).Scan(&id, &at, &table, &hashOK, &prevID)
+	var linked bool
+	err := q.QueryRowContext(ctx, `
+		SELECT a.id, a.at, a.table_name, p.id IS NOT NULL OR a.id = ?5 + 1 AS linked
+		FROM audit_log a LEFT JOIN audit_log p ON p.id = a.id - 1
+		WHERE a.id BETWEEN ?1 AND ?2 AND (
+			(p.id IS NULL AND a.id != ?5 + 1)
+			OR a.hash IS NOT audit_hash(CASE WHEN a.id = ?3 THEN ?4 WHEN a.id = ?5 + 1 THEN coalesce(?6, zeroblob(32)) ELSE p.hash END,
+			                            `+auditCanonical("a.")+`))
+		ORDER BY a.id LIMIT 1`, lo, hi, st.boundary, st.boundaryHash, st.anchorID, st.anchorHash).Scan(&id, &at, &table, &linked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return v, nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("db: verify audit: %w", err)
 	}
 	b := &AuditBreak{ID: id, Table: table}
 	b.At, _ = app.ParseTime(at)
-	if id != prevID+1 {
-		b.Missing, b.MissingFrom = true, prevID+1
+	if !linked {
+		// Rows before this one are gone: from the one after the previous
+		// row that exists (or the anchor).
+		var prev sql.NullInt64
+		if err := q.QueryRowContext(ctx, `SELECT max(id) FROM audit_log WHERE id < ?`, id).Scan(&prev); err != nil {
+			return nil, err
+		}
+		b.Missing, b.MissingFrom = true, max(prev.Int64, st.anchorID)+1
 	}
-	v.Broken = b
-	return v, nil
+	return b, nil
 }
 
 // AuditFilter narrows FindAudit. Times are inclusive bounds on the entry's
