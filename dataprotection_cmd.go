@@ -77,10 +77,7 @@ func retentionCommand(ctx context.Context, cfg Config, args []string, stdout, st
 	if err := fs.Parse(args[1:]); err != nil {
 		return &usageError{err.Error()}
 	}
-	if err := liveDBExists(cfg.DBPath); err != nil {
-		return err
-	}
-	d, _, err := openMigrated(ctx, cfg, printSnapshot(stdout))
+	d, err := openLiveMigrated(ctx, cfg, stdout)
 	if err != nil {
 		return err
 	}
@@ -90,6 +87,16 @@ func retentionCommand(ctx context.Context, cfg Config, args []string, stdout, st
 		printRetention(stdout, d, rep)
 	}
 	return err
+}
+
+// openLiveMigrated opens an existing database (never creating an empty
+// one where the operator expected theirs) and migrates it.
+func openLiveMigrated(ctx context.Context, cfg Config, stdout io.Writer) (*db.DB, error) {
+	if err := liveDBExists(cfg.DBPath); err != nil {
+		return nil, err
+	}
+	d, _, err := openMigrated(ctx, cfg, printSnapshot(stdout))
+	return d, err
 }
 
 // printRetention prints, per policy, what was (or would be) purged.
@@ -151,10 +158,7 @@ func exportCommand(ctx context.Context, cfg Config, args []string, stdout, stder
 	if _, err := os.Lstat(*out); err == nil {
 		return &usageError{fmt.Sprintf("export: %s ya existe; nada se sobrescribe / already exists; nothing is overwritten", *out)}
 	}
-	if err := liveDBExists(cfg.DBPath); err != nil {
-		return err
-	}
-	d, _, err := openMigrated(ctx, cfg, printSnapshot(stdout))
+	d, err := openLiveMigrated(ctx, cfg, stdout)
 	if err != nil {
 		return err
 	}
@@ -203,8 +207,12 @@ func writeExportFile(ctx context.Context, d *db.DB, e *db.Export, path string) (
 	return m, nil
 }
 
-// dataProtectionEvery is how often serve runs the retention job.
+// dataProtectionEvery is how often serve runs the retention job;
+// retentionStartDelay how long after start the first run waits (a variable
+// so a test need not wait a minute).
 const dataProtectionEvery = 24 * time.Hour
+
+var retentionStartDelay = time.Minute
 
 // dataProtection is serve's background work for data protection: it first
 // marks the exports a stop interrupted as failed and finishes any re-seal a
@@ -226,7 +234,7 @@ func dataProtection(ctx context.Context, d *db.DB, logger *slog.Logger) {
 		}
 		wait := time.Until(last.Add(dataProtectionEvery))
 		if last.IsZero() || wait < 0 {
-			wait = time.Minute // shortly after start, not during it
+			wait = retentionStartDelay // shortly after start, not during it
 		}
 		select {
 		case <-ctx.Done():

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,67 @@ func TestExportCommands(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "y.zip")); err == nil {
 		t.Error("a failed export left a file")
+	}
+}
+
+// serve finishes what a stop interrupted and runs the retention job
+// shortly after start: an export left running is marked failed and its
+// partial file removed, and old login attempts are purged.
+func TestServeRunsDataProtection(t *testing.T) {
+	path, _ := dataProtectionDB(t)
+	ctx := context.Background()
+	d, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := d.CreateExport(ctx, db.ExportBusiness, 0, app.CLIActor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetExportProgress(ctx, e.ID, 40); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(d.ExportDir(), 0o700)
+	partial := filepath.Join(d.ExportDir(), strconv.FormatInt(e.ID, 10)+"-0123456789abcdef.zip")
+	if err := os.WriteFile(partial, []byte("PK"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+
+	old := retentionStartDelay
+	retentionStartDelay = 10 * time.Millisecond
+	defer func() { retentionStartDelay = old }()
+	_, cancel, done := startServe(t, path)
+	defer func() {
+		cancel()
+		<-done
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		last, err := d.LastRetentionRun(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !last.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve did not run the retention job")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var attempts int
+	d.Reader.QueryRow(`SELECT count(*) FROM login_attempts`).Scan(&attempts)
+	var origin string
+	d.Reader.QueryRow(`SELECT origin FROM retention_runs ORDER BY id DESC LIMIT 1`).Scan(&origin)
+	if attempts != 0 || origin != "scheduled" {
+		t.Errorf("after the scheduled run: %d login attempts of 2020 left, origin %q", attempts, origin)
+	}
+	got, _ := d.FindExport(ctx, e.ID)
+	if got.Status != db.ExportFailed {
+		t.Errorf("interrupted export is %s, want failed", got.Status)
+	}
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Errorf("partial export file left: %v", err)
 	}
 }
