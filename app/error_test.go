@@ -34,3 +34,35 @@ func TestErrorMessageHidesInternals(t *testing.T) {
 		t.Errorf("ErrorMessage(app) = %q, want %q", got, want)
 	}
 }
+
+func TestErrorCategoryAndSeverity(t *testing.T) {
+	full := &Error{Code: EUNAVAILABLE, Message: "error.db_full", Category: CatDatabase, Severity: SevCritical}
+	tests := []struct {
+		name string
+		err  error
+		cat  Category
+		sev  Severity
+	}{
+		{"nil", nil, "", ""},
+		{"plain error is an internal bug", errors.New("boom"), CatInternal, SevHigh},
+		{"invalid derives validation/low", Errorf(EINVALID, "x"), CatValidation, SevLow},
+		{"forbidden derives security/medium", Errorf(EFORBIDDEN, "x"), CatSecurity, SevMedium},
+		{"unauthorized derives auth/low", Errorf(EUNAUTHORIZED, "x"), CatAuth, SevLow},
+		{"explicit wins, through wrapping", fmt.Errorf("saving: %w", full), CatDatabase, SevCritical},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ErrorCategory(tt.err); got != tt.cat {
+				t.Errorf("ErrorCategory = %q, want %q", got, tt.cat)
+			}
+			if got := ErrorSeverity(tt.err); got != tt.sev {
+				t.Errorf("ErrorSeverity = %q, want %q", got, tt.sev)
+			}
+		})
+	}
+	for _, c := range Codes() {
+		if _, ok := defaultClass[c]; !ok {
+			t.Errorf("code %s has no default category", c)
+		}
+	}
+}

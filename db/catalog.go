@@ -89,12 +89,6 @@ func decText(d decimal.Decimal, zeroIsEmpty bool) string {
 	return d.String()
 }
 
-func codeTaken(field string) error {
-	e := app.Errorf(app.EINVALID, "validation.form_invalid")
-	e.Fields = map[string]app.FieldError{field: {Message: "catalog.code_taken"}}
-	return e
-}
-
 // softDeleteSQL soft-deletes the row of table with an id: its arguments
 // are the time and the actor twice, then the id.
 func softDeleteSQL(table string) string {

@@ -73,7 +73,7 @@ func (db *DB) CreateColour(ctx context.Context, c *Colour, actor app.Actor) erro
 	now := app.FormatTime(db.Clock.Now())
 	res, err := db.Writer.ExecContext(ctx, insertColourSQL, nil, c.Code, c.Name, c.Factor.String(), c.Active, now, actor, now, actor)
 	if isUniqueViolation(err) {
-		return codeTaken("code")
+		return ConstraintError(err, c.Code)
 	}
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func (db *DB) UpdateColour(ctx context.Context, id int64, c *Colour, actor app.A
 	now := app.FormatTime(db.Clock.Now())
 	res, err := db.Writer.ExecContext(ctx, updateColourSQL, c.Code, c.Name, c.Factor.String(), c.Active, now, actor, id)
 	if isUniqueViolation(err) {
-		return codeTaken("code")
+		return ConstraintError(err, c.Code)
 	}
 	if err != nil {
 		return err

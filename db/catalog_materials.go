@@ -149,7 +149,7 @@ func (db *DB) CreateMaterial(ctx context.Context, m *Material, actor app.Actor) 
 	now := app.FormatTime(db.Clock.Now())
 	res, err := db.Writer.ExecContext(ctx, insertMaterialSQL, insertMaterialArgs(nil, m, now, actor)...)
 	if isUniqueViolation(err) {
-		return codeTaken("code")
+		return ConstraintError(err, m.Code)
 	}
 	if err != nil {
 		return fmt.Errorf("db: create material: %w", err)
@@ -163,7 +163,7 @@ func (db *DB) UpdateMaterial(ctx context.Context, id int64, m *Material, actor a
 	now := app.FormatTime(db.Clock.Now())
 	res, err := db.Writer.ExecContext(ctx, updateMaterialSQL, updateMaterialArgs(id, m, now, actor)...)
 	if isUniqueViolation(err) {
-		return codeTaken("code")
+		return ConstraintError(err, m.Code)
 	}
 	if err != nil {
 		return fmt.Errorf("db: update material: %w", err)

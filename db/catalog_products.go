@@ -141,7 +141,7 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, actor app.Actor) er
 	now := app.FormatTime(db.Clock.Now())
 	res, err := tx.ExecContext(ctx, insertProductSQL, insertProductArgs(nil, p, now, actor)...)
 	if isUniqueViolation(err) {
-		return codeTaken("code")
+		return ConstraintError(err, p.Code)
 	}
 	if err != nil {
 		return fmt.Errorf("db: create product: %w", err)
@@ -229,7 +229,7 @@ func (db *DB) UpdateProduct(ctx context.Context, id int64, p *Product, actor app
 	now := app.FormatTime(db.Clock.Now())
 	res, err := tx.ExecContext(ctx, updateProductSQL, updateProductArgs(id, p, now, actor)...)
 	if isUniqueViolation(err) {
-		return codeTaken("code")
+		return ConstraintError(err, p.Code)
 	}
 	if err != nil {
 		return fmt.Errorf("db: update product: %w", err)

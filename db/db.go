@@ -35,7 +35,8 @@ type DB struct {
 	Reader *sql.DB
 	Clock  app.Clock
 
-	memo *memo
+	memo  *memo
+	guard *guard
 }
 
 // driverName is mattn's driver with our connection hook: it counts the
@@ -50,17 +51,22 @@ const driverName = "sqlite3_cotizador"
 // other processes.
 var commits atomic.Uint64
 
+// sqliteDriver is mattn's driver with the hook, registered under driverName
+// for other programs' connections (tests, tools) and used directly by Open's
+// pools, which connect through the guard (guard.go).
+var sqliteDriver = &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+	conn.RegisterCommitHook(func() int {
+		commits.Add(1)
+		return 0
+	})
+	// The audit trail's functions (audit.go): the triggers call them,
+	// so a write through a connection without them (the sqlite3 shell,
+	// another program) fails instead of breaking the chain silently.
+	return registerAuditFuncs(conn)
+}}
+
 func init() {
-	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-		conn.RegisterCommitHook(func() int {
-			commits.Add(1)
-			return 0
-		})
-		// The audit trail's functions (audit.go): the triggers call them,
-		// so a write through a connection without them (the sqlite3 shell,
-		// another program) fails instead of breaking the chain silently.
-		return registerAuditFuncs(conn)
-	}})
+	sql.Register(driverName, sqliteDriver)
 }
 
 // DSN returns the connection string used in production and in tests: every
@@ -94,10 +100,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("db: create folder: %w", err)
 		}
 	}
-	writer, err := sql.Open(driverName, DSN(path, true))
-	if err != nil {
-		return nil, fmt.Errorf("db: open writer: %w", err)
-	}
+	// Both pools connect through the guard (guard.go): busy retry,
+	// read-only mode and the slow-statement log live there, in one place.
+	g := newGuard()
+	writer := sql.OpenDB(&connector{dsn: DSN(path, true), writer: true, g: g})
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
@@ -107,11 +113,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	reader, err := sql.Open(driverName, DSN(path, false))
-	if err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("db: open reader: %w", err)
-	}
+	reader := sql.OpenDB(&connector{dsn: DSN(path, false), g: g})
 	n := max(4, runtime.NumCPU()*2)
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
@@ -121,7 +123,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		reader.Close()
 		return nil, fmt.Errorf("db: ping reader: %w", err)
 	}
-	return &DB{Path: path, Writer: writer, Reader: reader, Clock: app.SystemClock{}, memo: newMemo()}, nil
+	return &DB{Path: path, Writer: writer, Reader: reader, Clock: app.SystemClock{}, memo: newMemo(), guard: g}, nil
 }
 
 // Close closes the readers, then the writer: the last connection to close

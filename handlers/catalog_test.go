@@ -89,7 +89,7 @@ func TestMaterialsCRUD(t *testing.T) {
 			t.Fatalf("stored %+v, %v", m, err)
 		}
 		resp, body := admin.PostForm(t, "/catalogo/materiales", form)
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Ya existe un registro con ese código") {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Ya existe un material con el código PER-L2-MARCO") {
 			t.Errorf("duplicate code: %d", resp.StatusCode)
 		}
 		form.Set("cost", "64.00")

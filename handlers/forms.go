@@ -38,11 +38,12 @@ func (f *form) Error(name string) *app.FieldError {
 	return nil
 }
 
-// mergeAppError copies the field errors of an EINVALID app error into the
-// form; it reports whether err was such an error.
+// mergeAppError copies the field errors of an EINVALID app error, or of a
+// conflict that names its field (a code already taken: db.ConstraintError),
+// into the form; it reports whether err was such an error.
 func (f *form) mergeAppError(err error) bool {
 	var ae *app.Error
-	if !errors.As(err, &ae) || ae.Code != app.EINVALID {
+	if !errors.As(err, &ae) || !(ae.Code == app.EINVALID || ae.Code == app.ECONFLICT && len(ae.Fields) > 0) {
 		return false
 	}
 	for k, v := range ae.Fields {
