@@ -364,6 +364,37 @@ func scanAudit(row interface{ Scan(...any) error }) (*AuditEntry, error) {
 	return &e, nil
 }
 
+// auditChildren are the rows whose history is part of a record's: a
+// quote's lines, a product's BOM, a material's colour prices.
+var auditChildren = map[string]struct{ table, fk string }{
+	"quotes":    {"quote_items", "quote_id"},
+	"products":  {"bom_lines", "product_id"},
+	"materials": {"colour_prices", "material_id"},
+}
+
+// RecordHistory is a record's history, oldest first, with its children's
+// entries (a quote's lines…) in between where they happened.
+func (db *DB) RecordHistory(ctx context.Context, table string, id int64) ([]*AuditEntry, error) {
+	q := `SELECT id, at, actor, action, table_name, coalesce(row_id, 0), before, after FROM audit_log WHERE (table_name = ?1 AND row_id = ?2)`
+	if c, ok := auditChildren[table]; ok {
+		q += ` OR (table_name = '` + c.table + `' AND row_id IN (SELECT id FROM ` + c.table + ` WHERE ` + c.fk + ` = ?2))`
+	}
+	rows, err := db.Reader.QueryContext(ctx, q+` ORDER BY id LIMIT 1000`, table, id)
+	if err != nil {
+		return nil, fmt.Errorf("db: record history: %w", err)
+	}
+	defer rows.Close()
+	var out []*AuditEntry
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // AuditActors lists the actors that appear in the trail, for the filter.
 func (db *DB) AuditActors(ctx context.Context) ([]string, error) {
 	return queryColumn[string](ctx, db.Reader, `SELECT DISTINCT actor FROM audit_log ORDER BY actor`)

@@ -25,12 +25,12 @@ const auditPerPage = 50
 // auditEntryView is an entry as the pages show it.
 type auditEntryView struct {
 	*db.AuditEntry
-	When      string
-	Who       string
-	What      string // the action, in words
-	TableName string // the table, in words
+	When       string
+	Who        string
+	What       string // the action, in words
+	TableName  string // the table, in words
 	HistoryURL string
-	Changes   []auditChangeView
+	Changes    []auditChangeView
 	// Summary lists the changed fields' labels (the list shows it).
 	Summary string
 }
@@ -254,7 +254,8 @@ func (s *server) auditVerify(c *fiber.Ctx) error {
 }
 
 // auditRecordPage is one record's history, oldest first: who changed
-// what, field by field.
+// what, field by field, with its lines' (a quote's, a product's BOM, a
+// material's colour prices) where they happened.
 func (s *server) auditRecordPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	table := c.Params("table")
@@ -269,21 +270,20 @@ func (s *server) auditRecordPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	entries, err := s.DB.FindAudit(ctx, db.AuditFilter{Table: table, RowID: id, Limit: 200})
+	entries, err := s.DB.RecordHistory(ctx, table, id)
 	if err != nil {
 		return err
 	}
 	if len(entries) == 0 {
 		return app.Errorf(app.ENOTFOUND, "audit.record_not_found")
 	}
-	slices.Reverse(entries)
 	views, err := s.auditViews(c, entries)
 	if err != nil {
 		return err
 	}
 	l := s.translator(c)
 	return s.renderPage(c, fiber.StatusOK, "audit_record", "audit.record.title", fiber.Map{
-		"Entries": views, "Table": tableLabel(l, table), "ID": id, "Back": recordPage(table, id),
+		"Entries": views, "Table": tableLabel(l, table), "TableKey": table, "ID": id, "Back": recordPage(table, id),
 	})
 }
 

@@ -112,6 +112,9 @@ func TestAuditoriaPages(t *testing.T) {
 				t.Errorf("%s shows Historial to an admin", p.page)
 			}
 		}
+		// A quote's history holds its lines' entries too.
+		_, body := owner.Get(t, fmt.Sprintf("/auditoria/quotes/%d", q.ID))
+		assertContains(t, "quote history", body, fmt.Sprintf("Partidas de cotización #%d", q.Items[0].ID), "Ubicación")
 	})
 
 	t.Run("verification", func(t *testing.T) {
@@ -210,7 +213,7 @@ func TestRetentionPage(t *testing.T) {
 	assertContains(t, "retention page", page, "Cotizaciones y sus clientes", `name="quotes"`, `value="7"`, "años", `name="trash"`, `value="30"`, "Entre 5 y 20 años.")
 	form := url.Values{}
 	for _, k := range []string{"quotes", "audit", "trash", "sessions", "security", "csrf", "shares", "exports"} {
-		form.Set(k, regexp.MustCompile(`name="`+k+`"[^>]*value="(\d+)"`).FindStringSubmatch(page)[1])
+		form.Set(k, regexp.MustCompile(`name="` + k + `"[^>]*value="(\d+)"`).FindStringSubmatch(page)[1])
 	}
 	form.Set("trash", "3")
 	form.Set("quotes", "siete")
