@@ -309,7 +309,7 @@ func (db *DB) FindReseals(ctx context.Context) ([]*Reseal, error) {
 			return nil, err
 		}
 		r.StartedAt, _ = app.ParseTime(started)
-		r.FinishedAt = nullableTime(finished)
+		r.FinishedAt = optTime(finished)
 		out = append(out, &r)
 	}
 	return out, rows.Err()

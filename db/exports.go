@@ -63,19 +63,8 @@ func scanExport(row interface{ Scan(...any) error }) (*Export, error) {
 		return nil, err
 	}
 	e.CreatedAt, _ = app.ParseTime(created)
-	e.LinkExpiresAt, e.FinishedAt = nullableTime(link), nullableTime(finished)
+	e.LinkExpiresAt, e.FinishedAt = optTime(link), optTime(finished)
 	return &e, nil
-}
-
-func nullableTime(s sql.NullString) *time.Time {
-	if !s.Valid {
-		return nil
-	}
-	t, err := app.ParseTime(s.String)
-	if err != nil {
-		return nil
-	}
-	return &t
 }
 
 // CreateExport records a new export, pending. The subject (a customer or a
