@@ -23,6 +23,7 @@ var navigation = []navItem{
 	{Href: "/", Label: "nav.home", Access: anyUser},
 	{Href: "/cotizaciones", Label: "nav.quotes", Access: anyUser},
 	{Href: "/clientes", Label: "customer.nav", Access: anyUser},
+	{Href: "/taller", Label: "nav.workshop", Access: anyUser},
 	{Href: "/catalogo/materiales", Label: "nav.catalog", Access: anyUser},
 	{Href: "/usuarios", Label: "nav.users", Access: managers},
 	{Href: "/configuracion", Label: "settings.nav", Access: managers},

@@ -137,6 +137,25 @@ func (s *server) routes(a *fiber.App) {
 	r.get("/api/v1/quotes/:folio", anyUser, s.apiQuoteGet)
 	r.get("/api/v1/quotes/:folio/pdf", anyUser, s.apiQuotePDF)
 
+	// Taller: a quote's cut list, workshop orders (everyone signed in reads;
+	// owner, admin and sales make them and move them on), shopping lists,
+	// and the offcut inventory (the owner adjusts and discards). No price
+	// on any of them.
+	r.get("/cotizaciones/:id/cortes", anyUser, s.quoteCutList)
+	r.get("/api/v1/quotes/:folio/cutlist", anyUser, s.apiQuoteCutList)
+	r.get("/taller", anyUser, s.workshopPage)
+	r.post("/taller/ordenes", workshopWriters, s.workshopCreate)
+	r.get("/taller/ordenes/:folio", anyUser, s.workshopOrderPage)
+	r.post("/taller/ordenes/:folio/estado", workshopWriters, s.workshopOrderStatus)
+	r.post("/taller/ordenes/:folio/eliminar", workshopWriters, s.workshopOrderDelete)
+	r.get("/taller/ordenes/:folio/pdf", anyUser, s.workshopOrderPDF)
+	r.get("/taller/ordenes/:folio/compras", anyUser, s.workshopShopping)
+	r.get("/taller/ordenes/:folio/compras.csv", anyUser, s.workshopShoppingCSV)
+	r.get("/taller/retazos", anyUser, s.offcutsPage)
+	r.post("/taller/retazos", ownerOnly, s.offcutCreate)
+	r.post("/taller/retazos/:id", ownerOnly, s.offcutUpdate)
+	r.post("/taller/retazos/:id/descartar", ownerOnly, s.offcutDiscard)
+
 	// Clientes: everyone signed in reads; owner, admin and sales write. The
 	// picker fragment (buscar) serves the quote editor.
 	r.get("/clientes", anyUser, s.customersPage)

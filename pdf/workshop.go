@@ -100,6 +100,8 @@ func workshopProfile(d *Doc, p WorkshopProfile) {
 	d.Need(wsHeading + 2*wsLine + 40)
 	d.SetFillColor(232, 238, 246)
 	d.RectFromUpperLeftWithStyle(Margin, d.Y-3, ContentWidth, wsHeading+8, "F")
+	// PDF text is painted with the fill colour: back to black for it.
+	d.SetTextColor(0, 0, 0)
 	d.Font(true, wsHeading)
 	for i, l := range d.Lines(p.Heading, ContentWidth-8) {
 		if i > 0 {
@@ -133,23 +135,26 @@ func workshopBar(d *Doc, b WorkshopBar) {
 	d.TextAt(Margin, d.Y, b.Heading)
 	d.Y += wsBody + 6
 	for _, pc := range b.Pieces {
-		d.Need(wsLine)
+		// Label and destination wrap (two lines at most) rather than run
+		// into the next column.
+		d.Font(false, wsBody)
+		label := firstLines(d.Lines(pc.Label, wsColWhere-wsColLabel-6), 2)
+		where := firstLines(d.Lines(pc.Where, PageWidth-Margin-wsColWhere), 2)
+		h := max(wsLine, float64(max(len(label), len(where)))*(wsBody+3)+4)
+		d.Need(h)
 		d.SetLineWidth(0.8)
 		d.SetStrokeColor(0, 0, 0)
 		d.RectFromUpperLeftWithStyle(wsColBox, d.Y+1, wsBox, wsBox, "D")
+		d.TextAt(wsColAngle, d.Y, pc.Angle)
+		for i, l := range label {
+			d.TextAt(wsColLabel, d.Y+float64(i)*(wsBody+3), l)
+		}
+		for i, l := range where {
+			d.TextAt(wsColWhere, d.Y+float64(i)*(wsBody+3), l)
+		}
 		d.Font(true, wsLength)
 		d.TextAt(wsColLength, d.Y-2, pc.Length)
-		d.Font(false, wsBody)
-		d.TextAt(wsColAngle, d.Y, pc.Angle)
-		label := d.Lines(pc.Label, wsColWhere-wsColLabel-6)
-		if len(label) > 0 {
-			d.TextAt(wsColLabel, d.Y, label[0])
-		}
-		where := d.Lines(pc.Where, PageWidth-Margin-wsColWhere)
-		if len(where) > 0 {
-			d.TextAt(wsColWhere, d.Y, where[0])
-		}
-		d.Y += wsLine
+		d.Y += h
 	}
 	if b.Footer != "" {
 		d.Need(wsBody + 4)
@@ -171,28 +176,42 @@ func workshopTable(d *Doc, t WorkshopTable) {
 	d.TextAt(Margin, d.Y, t.Title)
 	d.Y += wsHeading + 8
 	row := func(cells []string, bold bool) {
-		d.Need(wsLine)
 		d.Font(bold, wsBody)
-		x := Margin
+		wrapped := make([][]string, len(cells))
+		n := 1
 		for i, c := range cells {
+			wrapped[i] = firstLines(d.Lines(c, t.Widths[i]-6), 2)
+			n = max(n, len(wrapped[i]))
+		}
+		h := float64(n)*(wsBody+3) + 4
+		d.Need(h)
+		x := Margin
+		for i, lines := range wrapped {
 			w := t.Widths[i]
-			lines := d.Lines(c, w-6)
-			text := ""
-			if len(lines) > 0 {
-				text = lines[0]
-			}
-			if t.RightLast && i == len(cells)-1 {
-				d.TextRight(x+w, d.Y, text)
-			} else {
-				d.TextAt(x, d.Y, text)
+			for k, l := range lines {
+				if t.RightLast && i == len(cells)-1 {
+					d.TextRight(x+w, d.Y+float64(k)*(wsBody+3), l)
+				} else {
+					d.TextAt(x, d.Y+float64(k)*(wsBody+3), l)
+				}
 			}
 			x += w
 		}
-		d.Y += wsLine - 2
+		d.Y += max(h, wsLine-2)
 	}
 	row(t.Columns, true)
 	for _, r := range t.Rows {
 		row(r, false)
 	}
 	d.Y += 10
+}
+
+// firstLines keeps at most n lines, marking a cut with an ellipsis.
+func firstLines(lines []string, n int) []string {
+	if len(lines) <= n {
+		return lines
+	}
+	out := append([]string(nil), lines[:n]...)
+	out[n-1] += "…"
+	return out
 }

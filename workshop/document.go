@@ -48,12 +48,16 @@ func Document(o *Order, company string, t Translator) *pdf.WorkshopDoc {
 		}
 		doc.Profiles = append(doc.Profiles, sec)
 	}
-	glass := pdf.WorkshopTable{Title: t.T("workshop.glass"), Widths: []float64{150, 110, 60, 70, 138}, RightLast: false,
+	glass := pdf.WorkshopTable{Title: t.T("workshop.glass"), Widths: []float64{100, 190, 50, 58, 130}, RightLast: false,
 		Columns: []string{t.T("workshop.col_glass"), t.T("workshop.col_size"), t.T("workshop.col_count"), t.T("workshop.col_area"), t.T("workshop.col_where")}}
 	for _, g := range p.Glass {
 		for _, pc := range g.Pieces {
-			glass.Rows = append(glass.Rows, []string{g.Code, strconv.Itoa(pc.WidthMM) + " × " + strconv.Itoa(pc.HeightMM),
-				strconv.Itoa(pc.Count), pc.AreaM2.StringFixed(3), LineLabel(pc.Quote, pc.Line, pc.Location)})
+			size := t.T("workshop.size_in_formula")
+			if pc.WidthMM > 0 {
+				size = strconv.Itoa(pc.WidthMM) + " × " + strconv.Itoa(pc.HeightMM)
+			}
+			glass.Rows = append(glass.Rows, []string{g.Code, size, strconv.Itoa(pc.Count), pc.AreaM2.StringFixed(3),
+				LineLabel(pc.Quote, pc.Line, pc.Location)})
 		}
 		glass.Rows = append(glass.Rows, []string{g.Code, t.T("workshop.total"), "", g.AreaM2.StringFixed(3), g.Name})
 	}

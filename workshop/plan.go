@@ -77,8 +77,11 @@ type GlassGroup struct {
 	AreaM2 decimal.Decimal `json:"area_m2"`
 }
 
-// GlassPiece is a pane size, after the product's glass deductions, for
-// Count windows of one line.
+// GlassPiece is the glass of Count windows of one line: a pane of the
+// window's size less the product's glass deductions, when that is the
+// glass the BOM line counts. A BOM whose glass formula says something else
+// (panes per leaf written into the formula, say) gives the area alone,
+// with no size: the catalogue has no pane sizes to print.
 type GlassPiece struct {
 	WidthMM  int             `json:"width_mm"`
 	HeightMM int             `json:"height_mm"`
@@ -325,22 +328,35 @@ func BuildPlan(quotes []*db.Quote, cat *db.WorkshopCatalog, cut pricing.CutSetti
 	return plan, nil
 }
 
-// addGlass adds the panes of one glass line: the window's size less the
-// product's glass deductions, one pane per window.
+// addGlass adds the glass of one line: one pane per window of the
+// window's size less the product's glass deductions, or, when the line's
+// formula counts another area, that area without a size.
 func addGlass(glass map[string]*GlassGroup, ld *pricing.LineDetail, it *db.QuoteItem, p pricing.Product, windows int, src source, label string) {
+	w := it.WidthMM.Sub(p.GlassDeductWMM).Round(0)
+	h := it.HeightMM.Sub(p.GlassDeductHMM).Round(0)
+	pane := w.Mul(h).Shift(-6)
+	perWindow := pane
+	sized := w.IsPositive() && h.IsPositive()
+	if ld.Kind == pricing.LineBOM {
+		// The BOM's own figure (m² per window, before waste) is what the
+		// line counts; the pane size stands only when it agrees.
+		perWindow = decimal.NewFromFloat(max(0, ld.Raw))
+		sized = sized && perWindow.Sub(pane).Abs().LessThan(decimal.New(5, -4))
+	}
+	if !perWindow.IsPositive() {
+		return
+	}
 	g := glass[ld.MaterialCode]
 	if g == nil {
 		g = &GlassGroup{Code: ld.MaterialCode, Name: ld.MaterialName}
 		glass[ld.MaterialCode] = g
 	}
-	w := it.WidthMM.Sub(p.GlassDeductWMM).Round(0)
-	h := it.HeightMM.Sub(p.GlassDeductHMM).Round(0)
-	if !w.IsPositive() || !h.IsPositive() {
-		return
+	area := perWindow.Mul(decimal.NewFromInt(int64(windows))).Round(3)
+	gp := GlassPiece{Count: windows, AreaM2: area, Label: label, Quote: src.quote, Line: src.line, Location: src.location}
+	if sized {
+		gp.WidthMM, gp.HeightMM = int(w.IntPart()), int(h.IntPart())
 	}
-	area := w.Mul(h).Shift(-6).Mul(decimal.NewFromInt(int64(windows))).Round(3)
-	g.Pieces = append(g.Pieces, GlassPiece{WidthMM: int(w.IntPart()), HeightMM: int(h.IntPart()), Count: windows, AreaM2: area,
-		Label: label, Quote: src.quote, Line: src.line, Location: src.location})
+	g.Pieces = append(g.Pieces, gp)
 	g.AreaM2 = g.AreaM2.Add(area)
 }
 

@@ -205,6 +205,9 @@ func TestWorkshopOrderPDF(t *testing.T) {
 	flat := testutil.OneLine(text)
 	want := []string{"Orden de taller OT-2026-0001", q.DisplayFolio(), "PER-L3-FE", "PER-L3-JQ", "PER-L3-RS", "PER-L3-JA",
 		"Blanco (BLA)", "45°", "Cubo de escalera", "Vidrios", "VID-CLA-6", "1740 × 540", "Herrajes y consumibles", "HER-CAR-3",
+		// The sliding window's glass formula counts a pane per leaf,
+		// 2 × (1476/2 − 19) × 1091 mm: its area, and no made-up size.
+		"según fórmula", "1.569",
 		"plan óptimo", "Página 1 de"}
 	// Every piece of the plan, by length.
 	for _, pp := range order.Plan.Profiles {

@@ -112,6 +112,13 @@
     if (form.elements.confirmado) form.elements.confirmado.value = "1";
   });
 
+  // "Imprimir" on the printable pages (cut list, shopping list): the
+  // button shows only with JavaScript; without it the browser's own print
+  // prints the same page.
+  document.addEventListener("click", function (e) {
+    if (e.target.closest("[data-print]")) window.print();
+  });
+
   // "Copiar enlace": the link's text box is there (and selectable) without
   // JavaScript too.
   document.addEventListener("click", function (e) {
