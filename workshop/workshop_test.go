@@ -441,3 +441,57 @@ func TestOrderRules(t *testing.T) {
 		t.Errorf("back to pending: %v", err)
 	}
 }
+
+// TestOrderCutsQuotesTogether: two quotes' pieces of the same profile and
+// colour share bars in one order, each piece saying which quote it is
+// for; the order's rows, its offcuts and their changes are in the audit
+// trail with the user who made them.
+func TestOrderCutsQuotesTogether(t *testing.T) {
+	s := newShop(t)
+	ctx := t.Context()
+	a, _ := s.quote(t, pricing.ModeByMetre, true, window{"VEN-FIJ-L3", 1200, 900, 1, "BLA", "Sala", false})
+	b, _ := s.quote(t, pricing.ModeByMetre, true, window{"VEN-FIJ-L3", 1000, 700, 1, "BLA", "Comedor", false})
+	o, err := s.ws.CreateOrder(ctx, []*db.Quote{a, b}, s.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, _ := s.ws.Order(ctx, o.Folio)
+	if fmt.Sprint(order.Plan.Quotes) != fmt.Sprint([]string{a.Folio, b.Folio}) {
+		t.Errorf("plan quotes %v", order.Plan.Quotes)
+	}
+	var frame *workshop.ProfilePlan
+	for i := range order.Plan.Profiles {
+		if pp := &order.Plan.Profiles[i]; pp.MaterialCode == "PER-L3-FE" {
+			if frame != nil {
+				t.Fatal("PER-L3-FE/BLA planned twice")
+			}
+			frame = pp
+		}
+	}
+	if frame == nil {
+		t.Fatal("no frame profile in the plan")
+	}
+	// 2 × (1200 + 900) + 2 × (1000 + 700) = 7600 mm of frame in one plan
+	// of two bars, with the four pieces of each quote.
+	folios := map[string]int{}
+	for _, b := range frame.Bars {
+		for _, pc := range b.Pieces {
+			folios[pc.Quote]++
+		}
+	}
+	if len(frame.Bars) != 2 || folios[a.Folio] != 4 || folios[b.Folio] != 4 {
+		t.Errorf("frame: %d bars, pieces per quote %v", len(frame.Bars), folios)
+	}
+
+	// Audited by the generated triggers like every business table.
+	if err := s.ws.SetStatus(ctx, order, db.OrderDone, s.actor); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"workshop_orders", "workshop_order_quotes", "offcuts"} {
+		var n int
+		err := s.db.Reader.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE table_name = ? AND actor = ?`, table, string(s.actor)).Scan(&n)
+		if err != nil || n == 0 {
+			t.Errorf("%s: %d audit rows by %s (%v)", table, n, s.actor, err)
+		}
+	}
+}
