@@ -322,9 +322,14 @@ func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, erro
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	q += ` ORDER BY id DESC LIMIT ` + strconv.Itoa(limit)
+	return db.queryAudit(ctx, q, args...)
+}
+
+// queryAudit runs a query of audit entries' columns.
+func (db *DB) queryAudit(ctx context.Context, q string, args ...any) ([]*AuditEntry, error) {
 	rows, err := db.Reader.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("db: find audit: %w", err)
+		return nil, fmt.Errorf("db: audit entries: %w", err)
 	}
 	defer rows.Close()
 	var out []*AuditEntry
@@ -379,20 +384,7 @@ func (db *DB) RecordHistory(ctx context.Context, table string, id int64) ([]*Aud
 	if c, ok := auditChildren[table]; ok {
 		q += ` OR (table_name = '` + c.table + `' AND row_id IN (SELECT id FROM ` + c.table + ` WHERE ` + c.fk + ` = ?2))`
 	}
-	rows, err := db.Reader.QueryContext(ctx, q+` ORDER BY id LIMIT 1000`, table, id)
-	if err != nil {
-		return nil, fmt.Errorf("db: record history: %w", err)
-	}
-	defer rows.Close()
-	var out []*AuditEntry
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return db.queryAudit(ctx, q+` ORDER BY id LIMIT 1000`, table, id)
 }
 
 // AuditActors lists the actors that appear in the trail, for the filter.

@@ -490,34 +490,53 @@ func (db *DB) ReadBusiness(ctx context.Context, start func(counts map[string]int
 	return nil
 }
 
+// exportFile is an export's record and the file it names.
+type exportFile struct {
+	id   int64
+	file string
+}
+
+// exportFiles lists the exports matching where (with args).
+func (db *DB) exportFiles(ctx context.Context, where string, args ...any) ([]exportFile, error) {
+	rows, err := db.Reader.QueryContext(ctx, `SELECT id, file_name FROM exports WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []exportFile
+	for rows.Next() {
+		var e exportFile
+		if err := rows.Scan(&e.id, &e.file); err != nil {
+			return nil, err
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+// removeExportFile deletes an export's file from the exports folder (gone
+// already is fine).
+func (db *DB) removeExportFile(name string) error {
+	if name == "" {
+		return nil
+	}
+	if err := os.Remove(filepath.Join(db.ExportDir(), filepath.Base(name))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // RemoveExpiredExportFiles deletes the files of exports that expired before
 // their file was removed (an anonymisation expires them at once) and
 // records that the file is gone. It returns how many it removed.
 func (db *DB) RemoveExpiredExportFiles(ctx context.Context) (int, error) {
-	rows, err := db.Reader.QueryContext(ctx, `SELECT id, file_name FROM exports WHERE status = 'expired' AND file_name != ''`)
+	list, err := db.exportFiles(ctx, `status = 'expired' AND file_name != ''`)
 	if err != nil {
-		return 0, err
-	}
-	type ex struct {
-		id   int64
-		file string
-	}
-	var list []ex
-	for rows.Next() {
-		var e ex
-		if err := rows.Scan(&e.id, &e.file); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		list = append(list, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	ts := app.FormatTime(db.Clock.Now())
 	for i, e := range list {
-		if err := os.Remove(filepath.Join(db.ExportDir(), filepath.Base(e.file))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := db.removeExportFile(e.file); err != nil {
 			return i, err
 		}
 		if _, err := db.Writer.ExecContext(ctx, `UPDATE exports SET file_name = '', updated_at = ?, updated_by = ? WHERE id = ?`, ts, app.SystemActor, e.id); err != nil {

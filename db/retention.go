@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -599,26 +598,8 @@ func (db *DB) ExportDir() string { return filepath.Join(filepath.Dir(db.Path), "
 // purgeExportFiles deletes the files of exports built before the cutoff
 // and marks them expired (the row stays: who exported what, and when).
 func (db *DB) purgeExportFiles(ctx context.Context, cutoff string, now time.Time, dryRun bool, counts map[string]int64) error {
-	rows, err := db.Reader.QueryContext(ctx, `SELECT id, file_name FROM exports WHERE status IN ('ready', 'failed', 'pending', 'running')
-		AND coalesce(finished_at, created_at) < ? ORDER BY id`, cutoff)
+	list, err := db.exportFiles(ctx, `status IN ('ready', 'failed', 'pending', 'running') AND coalesce(finished_at, created_at) < ?`, cutoff)
 	if err != nil {
-		return err
-	}
-	type ex struct {
-		id   int64
-		file string
-	}
-	var list []ex
-	for rows.Next() {
-		var e ex
-		if err := rows.Scan(&e.id, &e.file); err != nil {
-			rows.Close()
-			return err
-		}
-		list = append(list, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	if dryRun {
@@ -627,10 +608,8 @@ func (db *DB) purgeExportFiles(ctx context.Context, cutoff string, now time.Time
 	}
 	ts := app.FormatTime(now)
 	for _, e := range list {
-		if e.file != "" {
-			if err := os.Remove(filepath.Join(db.ExportDir(), filepath.Base(e.file))); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
+		if err := db.removeExportFile(e.file); err != nil {
+			return err
 		}
 		// The update is audited by the exports table's trigger.
 		if _, err := db.Writer.ExecContext(ctx, `UPDATE exports SET status = 'expired', link_hash = NULL, link_expires_at = NULL,
