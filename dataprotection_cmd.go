@@ -172,7 +172,8 @@ func exportCommand(ctx context.Context, cfg Config, args []string, stdout, stder
 	}
 	m, err := writeExportFile(ctx, d, e, *out)
 	if err != nil {
-		_ = d.FinishExport(context.WithoutCancel(ctx), e.ID, "", 0, "", "{}", err.Error())
+		// The record says only that it failed; the cause is printed.
+		_ = d.FinishExport(context.WithoutCancel(ctx), e.ID, "", 0, "", "{}", "build_failed")
 		return err
 	}
 	var rows int64

@@ -388,8 +388,11 @@ func Build(ctx context.Context, d *db.DB, e *db.Export) (err error) {
 	return nil
 }
 
+// finishFailed records a failed build. The record (which the audit trail
+// copies and the owner reads) says only that it failed; the cause, which
+// may name paths or internals, goes back to the caller to log.
 func finishFailed(ctx context.Context, d *db.DB, e *db.Export, cause error) error {
-	return errors.Join(cause, d.FinishExport(context.WithoutCancel(ctx), e.ID, "", 0, "", "{}", cause.Error()))
+	return errors.Join(cause, d.FinishExport(context.WithoutCancel(ctx), e.ID, "", 0, "", "{}", "build_failed"))
 }
 
 type countWriter struct {
