@@ -160,6 +160,12 @@ func PackBars(barLengthMM int, pieces []Piece, s CutSettings) (Packing, error) {
 // bound is out of reach (rare; most plans meet the bound at once).
 var searchNodes = 8000
 
+// searchMaxItems: a profile of more pieces gets no search. A bin costs a
+// subset-sum table over every piece left, so thousands of pieces would
+// take seconds; and so many short pieces fill bars well enough that the
+// first plans almost always meet the bound.
+const searchMaxItems = 400
+
 // packSizes packs sizes (sorted largest first) into bins of capacity and
 // returns the bins (indexes into sizes, largest first: the cutting order),
 // the best lower bound proven and the L2 bound alone. Plans: best-fit
@@ -174,7 +180,7 @@ func packSizes(sizes []int, capacity int) (bins [][]int, bound, l2 int) {
 	}
 	l2 = lowerBoundL2(sizes, capacity)
 	bound = max(l2, lowerBoundDFF(sizes, capacity))
-	for len(bins) > bound {
+	for len(bins) > bound && len(sizes) <= searchMaxItems {
 		found, res := searchToBound(sizes, capacity, bound, searchNodes)
 		if res == searchImpossible {
 			bound++

@@ -359,3 +359,18 @@ func TestPackBarsAgainstBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPackBarsHugeProfile: 2,000 pieces of one profile (a workshop
+// order of many quotes) pack without the search.
+func BenchmarkPackBarsHugeProfile(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	in := make([]Piece, 2000)
+	for i := range in {
+		in[i] = Piece{LengthMM: 300 + rng.IntN(2700), Line: i}
+	}
+	for b.Loop() {
+		if _, err := PackBars(6100, in, CutSettings{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
