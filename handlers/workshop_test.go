@@ -205,6 +205,11 @@ func TestWorkshopOrderFlow(t *testing.T) {
 		t.Errorf("viewer's order: %d, want 403", resp.StatusCode)
 	}
 
+	// The accepted quote's page sends it to the workshop with one button.
+	_, page = seller.Get(t, fmt.Sprintf("/cotizaciones/%d", q.ID))
+	if !strings.Contains(page, `id="to-workshop"`) || !strings.Contains(page, fmt.Sprintf(`name="cotizacion" value="%d"`, q.ID)) {
+		t.Error("the accepted quote's page has no button to the workshop")
+	}
 	resp, _ = seller.PostForm(t, "/taller/ordenes", url.Values{"cotizacion": {fmt.Sprint(q.ID)}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/taller/ordenes/OT-2026-0001" {
 		t.Fatalf("create: %d %s", resp.StatusCode, resp.Header.Get("Location"))
