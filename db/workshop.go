@@ -104,6 +104,7 @@ func (db *DB) CreateWorkshopOrder(ctx context.Context, o *WorkshopOrder, quoteID
 	}
 	defer tx.Rollback()
 	o.Quotes = o.Quotes[:0]
+	var folios []string // without revision: an order cuts every revision of a folio
 	for _, id := range quoteIDs {
 		var folio, status string
 		var rev int
@@ -113,10 +114,7 @@ func (db *DB) CreateWorkshopOrder(ctx context.Context, o *WorkshopOrder, quoteID
 		} else if err != nil {
 			return err
 		}
-		display := folio
-		if rev > 1 {
-			display = fmt.Sprintf("%s-R%d", folio, rev)
-		}
+		display := (&Quote{Folio: folio, Revision: rev}).DisplayFolio()
 		if status != StatusAccepted {
 			e := app.Errorf(app.ECONFLICT, "workshop.quote_not_accepted")
 			e.Args = map[string]any{"Folio": display}
@@ -133,6 +131,7 @@ func (db *DB) CreateWorkshopOrder(ctx context.Context, o *WorkshopOrder, quoteID
 			return err
 		}
 		o.Quotes = append(o.Quotes, OrderQuote{QuoteID: id, Folio: display})
+		folios = append(folios, folio)
 	}
 	now := db.Clock.Now()
 	year := now.In(mexicoCity).Year()
@@ -151,13 +150,9 @@ func (db *DB) CreateWorkshopOrder(ctx context.Context, o *WorkshopOrder, quoteID
 		return fmt.Errorf("db: insert workshop order: %w", err)
 	}
 	o.ID, _ = res.LastInsertId()
-	for _, q := range o.Quotes {
-		base := q.Folio
-		if i := strings.LastIndex(base, "-R"); i > 0 {
-			base = base[:i]
-		}
+	for i, q := range o.Quotes {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO workshop_order_quotes (order_id, quote_id, folio, created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, o.ID, q.QuoteID, base, ts, actor, ts, actor); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, o.ID, q.QuoteID, folios[i], ts, actor, ts, actor); err != nil {
 			return err
 		}
 	}
@@ -243,10 +238,7 @@ func (db *DB) loadOrderQuotes(ctx context.Context, orders []*WorkshopOrder) erro
 		if err := rows.Scan(&order, &id, &folio, &rev); err != nil {
 			return err
 		}
-		if rev > 1 {
-			folio = fmt.Sprintf("%s-R%d", folio, rev)
-		}
-		byID[order].Quotes = append(byID[order].Quotes, OrderQuote{QuoteID: id, Folio: folio})
+		byID[order].Quotes = append(byID[order].Quotes, OrderQuote{QuoteID: id, Folio: (&Quote{Folio: folio, Revision: rev}).DisplayFolio()})
 	}
 	return rows.Err()
 }
