@@ -62,7 +62,11 @@ var sqliteDriver = &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteC
 	// The audit trail's functions (audit.go): the triggers call them,
 	// so a write through a connection without them (the sqlite3 shell,
 	// another program) fails instead of breaking the chain silently.
-	return registerAuditFuncs(conn)
+	if err := registerAuditFuncs(conn); err != nil {
+		return err
+	}
+	// The quote search and dashboard triggers' functions (quote_search.go).
+	return registerQuoteFuncs(conn)
 }}
 
 func init() {

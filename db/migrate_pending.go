@@ -34,5 +34,8 @@ func (db *DB) MigrateUpTo(ctx context.Context, version int64) (int, error) {
 	if err != nil {
 		return len(res), fmt.Errorf("db: migrate up to %d: %w", version, err)
 	}
+	if err := db.runDataMigrations(ctx, version); err != nil {
+		return len(res), fmt.Errorf("db: migrate up to %d: %w", version, err)
+	}
 	return len(res), nil
 }

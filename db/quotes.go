@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -224,18 +223,18 @@ func insertQuote(ctx context.Context, tx *sql.Tx, q *Quote, now time.Time, actor
 func insertItems(ctx context.Context, tx *sql.Tx, q *Quote, ts string, actor app.Actor) error {
 	for i, it := range q.Items {
 		it.Position = i + 1
-		bd, err := json.Marshal(it.Breakdown)
+		bd, err := encodeBreakdown(it.Breakdown)
 		if err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO quote_items (quote_id, position, kind, product_code, product_name, product_type, hojas,
 			colour_code, glass_code, width_mm, height_mm, material_code, material_name, quantity, location, notes, optional,
-			profiles, glass, hardware, consumables, labour, cost, amount, unit_price, breakdown, created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			profiles, glass, hardware, consumables, labour, cost, amount, unit_price, breakdown, breakdown_json, created_at, created_by, updated_at, updated_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
 			q.ID, it.Position, it.Kind, it.ProductCode, it.ProductName, it.ProductType, it.Hojas, it.ColourCode, it.GlassCode,
 			decText(it.WidthMM, true), decText(it.HeightMM, true), it.MaterialCode, it.MaterialName, it.Quantity.String(), it.Location, it.Notes, it.Optional,
 			it.Buckets.Profiles.String(), it.Buckets.Glass.String(), it.Buckets.Hardware.String(), it.Buckets.Consumables.String(), it.Buckets.Labour.String(),
-			it.Cost.String(), it.Amount.String(), it.UnitPrice.String(), string(bd), ts, actor, ts, actor)
+			it.Cost.String(), it.Amount.String(), it.UnitPrice.String(), bd, ts, actor, ts, actor)
 		if err != nil {
 			return fmt.Errorf("db: insert quote item: %w", err)
 		}
@@ -388,7 +387,7 @@ func (db *DB) FindQuoteByFolio(ctx context.Context, folio string) (*Quote, error
 func (db *DB) loadItems(ctx context.Context, q *Quote) error {
 	rows, err := db.Reader.QueryContext(ctx, `SELECT id, position, kind, product_code, product_name, product_type, hojas, colour_code, glass_code,
 		width_mm, height_mm, material_code, material_name, quantity, location, notes, optional, profiles, glass, hardware, consumables, labour,
-		cost, amount, unit_price, breakdown FROM quote_items WHERE quote_id = ? AND deleted_at IS NULL ORDER BY position`, q.ID)
+		cost, amount, unit_price, coalesce(breakdown, breakdown_json) FROM quote_items WHERE quote_id = ? AND deleted_at IS NULL ORDER BY position`, q.ID)
 	if err != nil {
 		return err
 	}
@@ -396,7 +395,8 @@ func (db *DB) loadItems(ctx context.Context, q *Quote) error {
 	q.Items = nil
 	for rows.Next() {
 		var it QuoteItem
-		var w, h, qty, pr, gl, hw, cs, lb, cost, amount, unit, bd string
+		var w, h, qty, pr, gl, hw, cs, lb, cost, amount, unit string
+		var bd []byte
 		if err := rows.Scan(&it.ID, &it.Position, &it.Kind, &it.ProductCode, &it.ProductName, &it.ProductType, &it.Hojas, &it.ColourCode, &it.GlassCode,
 			&w, &h, &it.MaterialCode, &it.MaterialName, &qty, &it.Location, &it.Notes, &it.Optional, &pr, &gl, &hw, &cs, &lb,
 			&cost, &amount, &unit, &bd); err != nil {
@@ -405,90 +405,14 @@ func (db *DB) loadItems(ctx context.Context, q *Quote) error {
 		it.WidthMM, it.HeightMM, it.Quantity = parseDec(w), parseDec(h), parseDec(qty)
 		it.Buckets = pricing.Buckets{Profiles: parseDec(pr), Glass: parseDec(gl), Hardware: parseDec(hw), Consumables: parseDec(cs), Labour: parseDec(lb)}
 		it.Cost, it.Amount, it.UnitPrice = parseDec(cost), parseDec(amount), parseDec(unit)
-		if err := json.Unmarshal([]byte(bd), &it.Breakdown); err != nil {
+		// The binary breakdown, or the JSON of a row migration 00050 has
+		// not converted yet (breakdown is NULL until it does).
+		if it.Breakdown, err = decodeBreakdown(bd); err != nil {
 			return fmt.Errorf("db: quote item %d breakdown: %w", it.ID, err)
 		}
 		q.Items = append(q.Items, &it)
 	}
 	return rows.Err()
-}
-
-// QuoteFilter narrows FindQuotes.
-type QuoteFilter struct {
-	Status        string // one of QuoteStatuses; vencida is computed against Today
-	CustomerID    int64
-	SalespersonID int64
-	From, To      string // YYYY-MM-DD, creation date in Mexico City, inclusive
-	Search        string // folio or customer name
-	Today         string
-	IncludeOld    bool // superseded revisions too
-	Limit, Offset int
-}
-
-// FindQuotes lists quotes without their lines, newest first, with the total.
-func (db *DB) FindQuotes(ctx context.Context, f QuoteFilter) ([]*Quote, int, error) {
-	where := ` WHERE q.deleted_at IS NULL`
-	var args []any
-	if !f.IncludeOld {
-		where += ` AND q.superseded_by IS NULL`
-	}
-	switch f.Status {
-	case "":
-	case StatusExpired:
-		where += ` AND q.status IN ('borrador', 'enviada') AND q.valid_until < ?`
-		args = append(args, f.Today)
-	case StatusDraft, StatusSent:
-		where += ` AND q.status = ? AND q.valid_until >= ?`
-		args = append(args, f.Status, f.Today)
-	default:
-		where += ` AND q.status = ?`
-		args = append(args, f.Status)
-	}
-	if f.CustomerID != 0 {
-		where += ` AND q.customer_id = ?`
-		args = append(args, f.CustomerID)
-	}
-	if f.SalespersonID != 0 {
-		where += ` AND q.salesperson_id = ?`
-		args = append(args, f.SalespersonID)
-	}
-	if f.From != "" {
-		if t, err := time.ParseInLocation("2006-01-02", f.From, mexicoCity); err == nil {
-			where += ` AND q.created_at >= ?`
-			args = append(args, app.FormatTime(t))
-		}
-	}
-	if f.To != "" {
-		if t, err := time.ParseInLocation("2006-01-02", f.To, mexicoCity); err == nil {
-			where += ` AND q.created_at < ?`
-			args = append(args, app.FormatTime(t.AddDate(0, 0, 1)))
-		}
-	}
-	if s := strings.TrimSpace(f.Search); s != "" {
-		where += ` AND (q.folio LIKE ? ESCAPE '\' OR q.customer_name LIKE ? ESCAPE '\')`
-		args = append(args, escapeLike(strings.ToUpper(s))+"%", "%"+escapeLike(s)+"%")
-	}
-	var total int
-	if err := db.Reader.QueryRowContext(ctx, `SELECT count(*) FROM quotes q`+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	if f.Limit <= 0 {
-		f.Limit = 25
-	}
-	rows, err := db.Reader.QueryContext(ctx, quoteSelect+where+` ORDER BY q.created_at DESC, q.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []*Quote
-	for rows.Next() {
-		q, err := scanQuote(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, q)
-	}
-	return out, total, rows.Err()
 }
 
 // SetQuoteStatus moves a quote to a new status, checking the transition in

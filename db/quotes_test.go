@@ -164,9 +164,9 @@ func TestQuoteRoundTripAndRevisions(t *testing.T) {
 		if _, err := d.CreateRevision(ctx, got.ID, "2026-12-20", "test"); app.ErrorCode(err) != app.ECONFLICT {
 			t.Errorf("revising a superseded revision: %v", err)
 		}
-		list, total, _ := d.FindQuotes(ctx, db.QuoteFilter{Today: "2026-11-26"})
-		if total != 1 || list[0].Revision != 2 {
-			t.Errorf("list shows %d quotes (revision %d), want only the latest", total, list[0].Revision)
+		page, err := d.FindQuotes(ctx, db.QuoteFilter{Today: "2026-11-26"})
+		if err != nil || page.Count != 1 || len(page.Quotes) != 1 || page.Quotes[0].Revision != 2 {
+			t.Errorf("list shows %+v (%v), want only the latest revision", page, err)
 		}
 	})
 }
@@ -192,8 +192,8 @@ func TestExpiry(t *testing.T) {
 	if s := got.EffectiveStatus(db.Today(clock.Now())); s != db.StatusExpired {
 		t.Errorf("the day after: %s, want vencida", s)
 	}
-	if list, n, _ := d.FindQuotes(ctx, db.QuoteFilter{Status: db.StatusExpired, Today: db.Today(clock.Now())}); n != 1 || list[0].ID != q.ID {
-		t.Errorf("vencida filter found %d", n)
+	if page, err := d.FindQuotes(ctx, db.QuoteFilter{Status: db.StatusExpired, Today: db.Today(clock.Now())}); err != nil || page.Count != 1 || page.Quotes[0].ID != q.ID {
+		t.Errorf("vencida filter found %+v, %v", page, err)
 	}
 	if err := d.SetQuoteStatus(ctx, q.ID, db.StatusAccepted, "test"); app.ErrorCode(err) != app.ECONFLICT {
 		t.Errorf("accepting an expired quote: %v, want a conflict", err)

@@ -3,11 +3,13 @@ package handlers
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
 
 	"cotizador/app"
 	"cotizador/auth"
@@ -45,11 +47,9 @@ func (s *server) today() string { return db.Today(s.Clock.Now()) }
 
 func (s *server) quotesPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	const perPage = 25
-	page := max(1, c.QueryInt("pagina", 1))
 	f := db.QuoteFilter{
 		Status: c.Query("estado"), From: c.Query("desde"), To: c.Query("hasta"), Search: c.Query("q"),
-		Today: s.today(), Limit: perPage, Offset: (page - 1) * perPage,
+		Today: s.today(), Limit: db.DefaultQuoteLimit,
 	}
 	if !validChoice(f.Status, db.QuoteStatuses) {
 		f.Status = ""
@@ -62,8 +62,13 @@ func (s *server) quotesPage(c *fiber.Ctx) error {
 	}
 	f.SalespersonID, _ = strconv.ParseInt(c.Query("vendedor"), 10, 64)
 	f.CustomerID, _ = strconv.ParseInt(c.Query("cliente"), 10, 64)
+	// Keyset pages: antes=<id> the older quotes after a page, despues=<id>
+	// the newer ones before it.
+	f.Before, _ = strconv.ParseInt(c.Query("antes"), 10, 64)
+	f.After, _ = strconv.ParseInt(c.Query("despues"), 10, 64)
+	f.Before, f.After = max(f.Before, 0), max(f.After, 0)
 	u := currentUser(c)
-	quotes, total, err := s.quotes().List(ctx, f, u)
+	page, err := s.quotes().Page(ctx, f, u)
 	if err != nil {
 		return err
 	}
@@ -71,11 +76,10 @@ func (s *server) quotesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pages := max(1, (total+perPage-1)/perPage)
+	query := listQuery(c, "antes", "despues")
 	return s.renderPage(c, fiber.StatusOK, "quotes", "quote.list_title", fiber.Map{
-		"Quotes": quotes, "Total": total, "Filter": f, "Statuses": db.QuoteStatuses, "Users": users, "Today": f.Today,
-		"Page": page, "Pages": pages, "HasPrev": page > 1, "HasNext": page < pages, "PrevPage": page - 1, "NextPage": page + 1,
-		"Query": listQuery(c, "pagina"), "CanWrite": quoteWriters.allowsUser(u),
+		"Quotes": page.Quotes, "Page": page, "CountCap": pricing.FormatNumber(decimal.NewFromInt(db.QuoteCountCap), 0), "Filter": f, "Statuses": db.QuoteStatuses, "Users": users,
+		"Today": f.Today, "Query": query, "Paged": f.Before > 0 || f.After > 0, "CanWrite": quoteWriters.allowsUser(u),
 	})
 }
 
@@ -95,11 +99,11 @@ func validChoice(v string, allowed []string) bool {
 	return false
 }
 
-// listQuery is the request's query without one key, for pager links.
-func listQuery(c *fiber.Ctx, drop string) string {
+// listQuery is the request's query without some keys, for pager links.
+func listQuery(c *fiber.Ctx, drop ...string) string {
 	var parts []string
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
-		if string(k) != drop && len(v) > 0 {
+		if !slices.Contains(drop, string(k)) && len(v) > 0 {
 			parts = append(parts, urlEscape(string(k))+"="+urlEscape(string(v)))
 		}
 	})

@@ -24,6 +24,17 @@ var (
 // amounts (discounts, credits) is ours and not the library's.
 func RoundMoney(d decimal.Decimal) decimal.Decimal { return roundHalfUp(d, 2) }
 
+// WithIVA is a selling amount with IVA added, as a quote priced "IVA
+// incluido" shows it: amount × (1 + IVA) rounded HALF_UP to the centavo; an
+// exempt quote adds none. quoting shows line prices with it and db's
+// dashboard counters sum them the same way.
+func WithIVA(amount decimal.Decimal, r Rates) decimal.Decimal {
+	if r.IVAExempt {
+		return amount
+	}
+	return RoundMoney(amount.Mul(one.Add(r.IVA)))
+}
+
 // RoundQty rounds a measurement or quantity to 0.001 (HALF_UP as RoundMoney).
 func RoundQty(d decimal.Decimal) decimal.Decimal { return roundHalfUp(d, 3) }
 

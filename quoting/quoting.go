@@ -545,10 +545,10 @@ func (d *Draft) Shown(amount decimal.Decimal) decimal.Decimal {
 // or with IVA added when the quote says "IVA incluido" (rounded HALF_UP to
 // the centavo; exempt quotes add none).
 func ShownPrice(amount decimal.Decimal, display string, r pricing.Rates) decimal.Decimal {
-	if display != DisplayIVAIncluded || r.IVAExempt {
+	if display != DisplayIVAIncluded {
 		return amount
 	}
-	return pricing.RoundMoney(amount.Mul(decimal.NewFromInt(1).Add(r.IVA)))
+	return pricing.WithIVA(amount, r)
 }
 
 // checkDiscountCap applies a salesperson's maximum discount, given as a

@@ -297,15 +297,25 @@ func (s *Service) Reprice(ctx context.Context, q *db.Quote, u *db.User, actor ap
 	return d, err
 }
 
-// List finds quotes for u: a salesperson who may not see every quote sees
-// only their own, whatever the filter asks.
+// List finds quotes for u (see Page) and how many match, exactly up to
+// db.QuoteCountCap.
 func (s *Service) List(ctx context.Context, f db.QuoteFilter, u *db.User) ([]*db.Quote, int, error) {
-	st, err := s.Settings(ctx)
+	p, err := s.Page(ctx, f, u)
 	if err != nil {
 		return nil, 0, err
 	}
+	return p.Quotes, p.Count, nil
+}
+
+// Page finds a page of quotes for u: a salesperson who may not see every
+// quote sees only their own, whatever the filter asks.
+func (s *Service) Page(ctx context.Context, f db.QuoteFilter, u *db.User) (*db.QuotePage, error) {
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if u == nil {
-		return nil, 0, app.Errorf(app.ENOTFOUND, "quote.not_found")
+		return nil, app.Errorf(app.ENOTFOUND, "quote.not_found")
 	}
 	if u.Role == auth.RoleSales && !st.SalesSeeAll {
 		f.SalespersonID = u.ID
