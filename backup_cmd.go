@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"cotizador/backup"
+	"cotizador/breaker"
 	"cotizador/db"
 )
 
@@ -176,6 +177,7 @@ func newBackupService(cfg Config, d *db.DB, logger *slog.Logger) *backup.Service
 		Monitor: &backup.Monitor{
 			Addr: b.MetricsAddr, Configured: b.Bucket != "", DBPath: d.Path,
 			Interval: b.CheckEvery, StallAfter: b.StallAfter, Logger: logger,
+			Breaker: breaker.New(breaker.Settings{Name: "litestream_metrics", Logger: logger}),
 		},
 	}
 }

@@ -24,6 +24,7 @@ type Config struct {
 	InsecureDirect bool
 	Security       handlers.Security
 	Backup         BackupConfig // see backup_cmd.go
+	Obs            ObsConfig    // see observability_config.go
 }
 
 // configVar documents one environment variable: the README's configuration
@@ -48,6 +49,18 @@ var configVars = []configVar{
 	{"COTIZADOR_TRUSTED_PROXIES", ""},
 	{"COTIZADOR_CORS_ORIGINS", ""},
 	{"COTIZADOR_INSECURE_DIRECT", "0"},
+	// Observability and resilience (observability_config.go).
+	{"COTIZADOR_LOG_DIR", ""},
+	{"COTIZADOR_LOG_MAX_SIZE_MB", "20"},
+	{"COTIZADOR_LOG_MAX_AGE_DAYS", "30"},
+	{"COTIZADOR_LOG_ROTATE_EVERY", "24h"},
+	{"COTIZADOR_SLOW_REQUEST_MS", "500"},
+	{"COTIZADOR_SLOW_QUERY_MS", "100"},
+	{"COTIZADOR_ALERT_WEBHOOK", ""},
+	{"COTIZADOR_ALERT_THRESHOLD", "10"},
+	{"COTIZADOR_ALERT_WINDOW", "5m"},
+	{"COTIZADOR_ALERT_COOLDOWN", "30m"},
+	{"COTIZADOR_READONLY_PROBE_INTERVAL", "10s"},
 }
 
 // ConfigError names the variable with a bad value; it stops start-up with
@@ -170,6 +183,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.Security = sec
 	if c.Backup, err = loadBackupConfig(c.DBPath, getenv); err != nil {
+		return c, err
+	}
+	if c.Obs, err = loadObsConfig(get, number, duration); err != nil {
 		return c, err
 	}
 	return c, nil

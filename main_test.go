@@ -140,13 +140,18 @@ func TestRunCommands(t *testing.T) {
 // reads its JSON log until the "listening" line gives the address.
 func startServe(t *testing.T, dbPath string) (addr string, cancel context.CancelFunc, done <-chan error) {
 	t.Helper()
+	return startServeEnv(t, map[string]string{"COTIZADOR_DB": dbPath})
+}
+
+// startServeEnv is startServe with more environment variables.
+func startServeEnv(t *testing.T, vars map[string]string) (addr string, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan error, 1)
+	vars["COTIZADOR_ADDR"] = "127.0.0.1:0"
 	go func() {
-		ch <- run(ctx, []string{"cotizador"}, env(map[string]string{
-			"COTIZADOR_DB": dbPath, "COTIZADOR_ADDR": "127.0.0.1:0",
-		}), nil, pw, io.Discard)
+		ch <- run(ctx, []string{"cotizador"}, env(vars), nil, pw, io.Discard)
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)

@@ -11,8 +11,11 @@ import (
 	"time"
 
 	"cotizador/app"
+	"cotizador/breaker"
 	"cotizador/db"
+	"cotizador/errmon"
 	"cotizador/handlers"
+	"cotizador/logging"
 )
 
 // Set at build time with -ldflags "-X main.version=… -X main.commit=… -X main.buildTime=…".
@@ -111,7 +114,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// JSON lines on stdout, each with a category; with COTIZADOR_LOG_DIR
+	// also one rotated, compressed file per category.
+	lg := logging.New(stdout, logging.Options{Level: cfg.LogLevel, Dir: cfg.Obs.LogDir, MaxSizeMB: cfg.Obs.LogMaxSizeMB,
+		MaxAgeDays: cfg.Obs.LogMaxAgeDays, RotateEvery: cfg.Obs.LogRotateEvery})
+	defer lg.Close()
+	logger := lg.Logger
 
 	switch cmd {
 	case "migrate":
@@ -194,6 +202,23 @@ func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	return nil
 }
 
+// startAlerts builds the error monitor with the configured rules; alerts
+// go to the log and, when COTIZADOR_ALERT_WEBHOOK is set, to the webhook
+// behind its circuit breaker (sent from a queue until ctx ends).
+func startAlerts(ctx context.Context, o ObsConfig, logger *slog.Logger) (*errmon.Monitor, *breaker.Set) {
+	m := errmon.New(app.SystemClock{}, errmon.Rules{Threshold: o.AlertThreshold, Window: o.AlertWindow, Cooldown: o.AlertCooldown})
+	m.OnAlert(errmon.LogAlerts(logger))
+	set := &breaker.Set{}
+	if o.AlertWebhook != "" {
+		b := breaker.New(breaker.Settings{Name: "alert_webhook", Logger: logger})
+		hook := errmon.NewWebhook(o.AlertWebhook, b, logger)
+		go hook.Run(ctx)
+		m.OnAlert(hook.Enqueue)
+		set.Add(b)
+	}
+	return m, set
+}
+
 // serve migrates, then serves HTTP until ctx is cancelled; it then drains
 // open requests for up to shutdownTimeout and closes the database.
 func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
@@ -211,15 +236,29 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	}()
 	cur, _, _ := d.SchemaVersion(ctx)
 	logger.Info("migrations applied", "count", n, "version", cur)
+	d.SetLogger(logger)
+	d.SetSlowQuery(cfg.Obs.SlowQuery)
+	// A full disk or a read-only file turns the app read-only; this probe
+	// write turns it back once the operator has fixed it.
+	go d.WatchReadOnly(ctx, cfg.Obs.ReadOnlyProbe)
 
 	backups := newBackupService(cfg, d, logger)
 	defer startBackups(ctx, backups)()
+	errs, breakers := startAlerts(ctx, cfg.Obs, logger)
+	breakers.Add(backups.Monitor.Breaker)
+	slowRequest := cfg.Obs.SlowRequest
+	if slowRequest == 0 {
+		slowRequest = -1 // off
+	}
 	a, err := handlers.New(handlers.Deps{
-		DB:      d,
-		Logger:  logger,
-		Clock:   app.SystemClock{},
-		Config:  handlers.Config{Env: cfg.Env, BaseURL: cfg.BaseURL, Build: buildInfo(), Security: cfg.Security},
-		Backups: backups,
+		DB:     d,
+		Logger: logger,
+		Clock:  app.SystemClock{},
+		Config: handlers.Config{Env: cfg.Env, BaseURL: cfg.BaseURL, Build: buildInfo(), Security: cfg.Security,
+			SlowRequest: slowRequest},
+		Backups:  backups,
+		Errors:   errs,
+		Breakers: breakers,
 	})
 	if err != nil {
 		return err

@@ -13,6 +13,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"cotizador/breaker"
 )
 
 // Replication states, as the Respaldos page and the JSON report show them.
@@ -140,6 +142,10 @@ type Monitor struct {
 	StallAfter time.Duration
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Breaker, when set, guards the scrape: a Litestream that does not
+	// answer is not waited for on every sample (the state reads
+	// unreachable while the circuit is open).
+	Breaker *breaker.Breaker
 
 	client *http.Client
 	mu     sync.Mutex
@@ -249,6 +255,19 @@ func (m *Monitor) Sample(ctx context.Context) ReplicationStatus {
 }
 
 func (m *Monitor) scrape(ctx context.Context) (Metrics, error) {
+	if m.Breaker == nil {
+		return m.scrapeOnce(ctx)
+	}
+	var met Metrics
+	err := m.Breaker.Do(func() error {
+		var err error
+		met, err = m.scrapeOnce(ctx)
+		return err
+	})
+	return met, err
+}
+
+func (m *Monitor) scrapeOnce(ctx context.Context) (Metrics, error) {
 	if m.Addr == "" {
 		return Metrics{}, fmt.Errorf("LITESTREAM_METRICS_ADDR is empty: Litestream serves no metrics")
 	}

@@ -77,11 +77,11 @@ type ReadOnlyState struct {
 
 // GuardStats are the guard's counters since start, for metrics.
 type GuardStats struct {
-	BusyRetries   uint64 // attempts repeated after SQLITE_BUSY/LOCKED
-	BusyRecovered uint64 // units that succeeded after at least one retry
-	BusyGaveUp    uint64 // units refused once the retry budget was spent
-	SlowQueries   uint64 // statements slower than the slow-query threshold
-	WritesRefused uint64 // writes refused while read-only
+	BusyRetries   uint64 `json:"busy_retries"`   // attempts repeated after SQLITE_BUSY/LOCKED
+	BusyRecovered uint64 `json:"busy_recovered"` // units that succeeded after at least one retry
+	BusyGaveUp    uint64 `json:"busy_gave_up"`   // units refused once the retry budget was spent
+	SlowQueries   uint64 `json:"slow_queries"`   // statements slower than the slow-query threshold
+	WritesRefused uint64 `json:"writes_refused"` // writes refused while read-only
 }
 
 type guard struct {

@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,33 +13,6 @@ import (
 	"cotizador/db"
 	"cotizador/internal/testutil"
 )
-
-// holdWriteLock opens a second connection of its own to the file, as another
-// process would (Litestream's checkpoint, an operator's sqlite3), and takes
-// the write lock with BEGIN IMMEDIATE. release ends it.
-func holdWriteLock(t *testing.T, d *db.DB) (release func()) {
-	t.Helper()
-	other, err := sql.Open("sqlite3_cotizador", db.DSN(d.Path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
-	tx, err := other.BeginTx(context.Background(), nil)
-	if err != nil {
-		t.Fatalf("BEGIN IMMEDIATE on the second connection: %v", err)
-	}
-	// Prove the lock is held: a write through it succeeds.
-	if _, err := tx.Exec(`INSERT INTO write_probe (id, at) VALUES (1, 'held') ON CONFLICT (id) DO UPDATE SET at = 'held'`); err != nil {
-		t.Fatalf("write under the held lock: %v", err)
-	}
-	var done bool
-	return func() {
-		if !done {
-			done = true
-			tx.Rollback()
-		}
-	}
-}
 
 func guardDB(t *testing.T) (*db.DB, *testutil.SafeBuffer) {
 	t.Helper()
@@ -72,7 +44,7 @@ func TestBusyRetrySucceedsAfterRelease(t *testing.T) {
 	d, logs := guardDB(t)
 	d.SetRetryPolicy(db.RetryPolicy{MaxAttempts: 100, MaxElapsed: 20 * time.Second, BaseDelay: 20 * time.Millisecond,
 		MaxDelay: 100 * time.Millisecond, AttemptTimeout: 100 * time.Millisecond})
-	release := holdWriteLock(t, d)
+	release := testutil.HoldWriteLock(t, d)
 	go func() {
 		time.Sleep(700 * time.Millisecond)
 		release()
@@ -100,7 +72,7 @@ func TestBusyRetryGivesUpWithinBudget(t *testing.T) {
 	d.SetRetryPolicy(db.RetryPolicy{MaxAttempts: 4, MaxElapsed: 800 * time.Millisecond, BaseDelay: 20 * time.Millisecond,
 		MaxDelay: 100 * time.Millisecond, AttemptTimeout: 150 * time.Millisecond})
 	before := countRows(t, d, "customers")
-	release := holdWriteLock(t, d)
+	release := testutil.HoldWriteLock(t, d)
 	defer release()
 	start := time.Now()
 	err := d.CreateCustomers(t.Context(), someCustomers(5, "Nunca"), app.SystemActor)
@@ -130,37 +102,13 @@ func TestBusyRetryGivesUpWithinBudget(t *testing.T) {
 	}
 }
 
-// fillDisk makes the database file unable to grow, as a full disk does:
-// VACUUM drops the free pages, then max_page_count pins the page count. The
-// writer pool has one connection, so the pragma stays in force.
-func fillDisk(t *testing.T, d *db.DB) {
-	t.Helper()
-	if _, err := d.Writer.Exec(`VACUUM`); err != nil {
-		t.Fatal(err)
-	}
-	var pages int
-	if err := d.Writer.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Writer.Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, pages)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func freeDisk(t *testing.T, d *db.DB) {
-	t.Helper()
-	if _, err := d.Writer.Exec(`PRAGMA max_page_count = 1073741823`); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestReadOnlyModeOnFullDisk(t *testing.T) {
 	d, logs := guardDB(t)
 	ctx := t.Context()
 	if err := d.CreateCustomers(ctx, someCustomers(2, "Antes"), app.SystemActor); err != nil {
 		t.Fatal(err)
 	}
-	fillDisk(t, d)
+	testutil.FillDisk(t, d)
 
 	// A unit bigger than the free space left in the file's pages fails
 	// part-way with SQLITE_FULL: nothing of it stays, and the app turns
@@ -212,7 +160,7 @@ func TestReadOnlyModeOnFullDisk(t *testing.T) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go d.WatchReadOnly(wctx, 20*time.Millisecond)
-	freeDisk(t, d)
+	testutil.FreeDisk(t, d)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, ro := d.ReadOnly(); !ro {

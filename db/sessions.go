@@ -22,6 +22,12 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// Device is the user agent's family ("Chrome · Android") and Network
+	// the IP's /24 (/48 for IPv6); NewDevice marks a sign-in from a device
+	// or network the user had not used before.
+	Device    string
+	Network   string
+	NewDevice bool
 }
 
 // SessionPolicy sets how long sessions live.
@@ -38,15 +44,55 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, remember bool, us
 	raw, hash := auth.NewToken()
 	now := db.Clock.Now()
 	s := &Session{UserID: userID, Remember: remember, UserAgent: truncate(userAgent, 300), IP: ip,
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(p.Absolute)}
-	res, err := db.Writer.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, remember, user_agent, ip, created_at, last_seen_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hash, userID, remember, s.UserAgent, ip,
-		app.FormatTime(now), app.FormatTime(now), app.FormatTime(s.ExpiresAt))
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(p.Absolute),
+		Device: auth.DeviceFamily(userAgent), Network: auth.IPNetwork(ip)}
+	tx, err := db.Writer.BeginTx(ctx, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	defer tx.Rollback()
+	// New means: the user has signed in before, and never from this device
+	// or never from this network. A first sign-in is not an anomaly.
+	var before, sameDevice, sameNetwork int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(device = ?), 0), coalesce(sum(network = ?), 0) FROM sessions WHERE user_id = ?`,
+		s.Device, s.Network, userID).Scan(&before, &sameDevice, &sameNetwork); err != nil {
+		return "", nil, err
+	}
+	s.NewDevice = before > 0 && (sameDevice == 0 || sameNetwork == 0)
+	res, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, remember, user_agent, ip, created_at, last_seen_at, expires_at, device, network, new_device)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, hash, userID, remember, s.UserAgent, ip,
+		app.FormatTime(now), app.FormatTime(now), app.FormatTime(s.ExpiresAt), s.Device, s.Network, s.NewDevice)
 	if err != nil {
 		return "", nil, fmt.Errorf("db: create session: %w", err)
 	}
 	s.ID, _ = res.LastInsertId()
-	return raw, s, nil
+	return raw, s, tx.Commit()
+}
+
+// FindDeviceNotices returns the sessions of a user started from a new
+// device or network whose notice the user has not seen yet, leaving out the
+// asking session itself (the notice is for the user's other browsers, and
+// for the next sign-in if there is none) and sessions already ended.
+func (db *DB) FindDeviceNotices(ctx context.Context, userID, currentSessionID int64) ([]*Session, error) {
+	rows, err := db.Reader.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s
+		WHERE s.user_id = ? AND s.new_device = 1 AND s.notice_shown_at IS NULL AND s.id != ? AND s.revoked_at IS NULL AND s.expires_at > ?
+		ORDER BY s.id`, userID, currentSessionID, app.FormatTime(db.Clock.Now()))
+	if err != nil {
+		return nil, err
+	}
+	return scanSessions(rows, nil)
+}
+
+// MarkDeviceNoticesShown records that the notices of these sessions were
+// shown, so each appears once.
+func (db *DB) MarkDeviceNoticesShown(ctx context.Context, ids []int64) error {
+	now := app.FormatTime(db.Clock.Now())
+	for _, id := range ids {
+		if _, err := db.Writer.ExecContext(ctx, `UPDATE sessions SET notice_shown_at = ? WHERE id = ? AND notice_shown_at IS NULL`, now, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func truncate(s string, n int) string {
@@ -56,10 +102,10 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-const sessionColumns = `s.id, s.user_id, s.remember, s.user_agent, s.ip, s.created_at, s.last_seen_at, s.expires_at`
+const sessionColumns = `s.id, s.user_id, s.remember, s.user_agent, s.ip, s.created_at, s.last_seen_at, s.expires_at, s.device, s.network, s.new_device`
 
 func scanSession(dst *Session, created, seen, expires *string) []any {
-	return []any{&dst.ID, &dst.UserID, &dst.Remember, &dst.UserAgent, &dst.IP, created, seen, expires}
+	return []any{&dst.ID, &dst.UserID, &dst.Remember, &dst.UserAgent, &dst.IP, created, seen, expires, &dst.Device, &dst.Network, &dst.NewDevice}
 }
 
 // FindSession returns the live session for a raw token and its user. A
@@ -186,9 +232,15 @@ func (db *DB) FindUserSessions(ctx context.Context, userID int64, p SessionPolic
 	if err != nil {
 		return nil, err
 	}
+	now := db.Clock.Now()
+	return scanSessions(rows, func(s *Session) bool { return s.Remember || now.Sub(s.LastSeenAt) < p.Idle })
+}
+
+// scanSessions reads rows of sessionColumns, keeping those keep accepts
+// (nil: all), and closes rows.
+func scanSessions(rows *sql.Rows, keep func(*Session) bool) ([]*Session, error) {
 	defer rows.Close()
 	var out []*Session
-	now := db.Clock.Now()
 	for rows.Next() {
 		var s Session
 		var created, seen, expires string
@@ -198,10 +250,9 @@ func (db *DB) FindUserSessions(ctx context.Context, userID int64, p SessionPolic
 		s.CreatedAt, _ = app.ParseTime(created)
 		s.LastSeenAt, _ = app.ParseTime(seen)
 		s.ExpiresAt, _ = app.ParseTime(expires)
-		if !s.Remember && now.Sub(s.LastSeenAt) >= p.Idle {
-			continue
+		if keep == nil || keep(&s) {
+			out = append(out, &s)
 		}
-		out = append(out, &s)
 	}
 	return out, rows.Err()
 }

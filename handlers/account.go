@@ -154,7 +154,12 @@ func (s *server) accountEndSession(c *fiber.Ctx) error {
 		s.clearSessionCookie(c)
 		return redirect(c, "/login")
 	}
-	s.setFlash(c, "success", "account.session_ended")
+	msg := "account.session_ended"
+	if c.FormValue("aviso") != "" {
+		// Ended from the new-sign-in notice: say what to do if it was not them.
+		msg = "session.new_device.ended"
+	}
+	s.setFlash(c, "success", msg)
 	return redirect(c, "/cuenta")
 }
 

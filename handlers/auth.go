@@ -32,9 +32,13 @@ func (s *server) startSession(c *fiber.Ctx, u *db.User, remember bool) error {
 	if old := currentSession(c); old != nil {
 		_ = s.DB.RevokeSession(c.UserContext(), old.ID, 0, app.UserActor(u.ID))
 	}
-	raw, _, err := s.DB.CreateSession(c.UserContext(), u.ID, remember, c.Get(fiber.HeaderUserAgent), c.IP(), s.Config.Security.Sessions)
+	raw, sess, err := s.DB.CreateSession(c.UserContext(), u.ID, remember, c.Get(fiber.HeaderUserAgent), c.IP(), s.Config.Security.Sessions)
 	if err != nil {
 		return err
+	}
+	if sess.NewDevice {
+		// The user sees it on their next page elsewhere (base.html's notice).
+		s.securityEvent(c, "login_new_device", u, "", sess.Device+" · "+sess.Network)
 	}
 	s.setSessionCookie(c, raw, remember)
 	s.rotateCSRF(c)

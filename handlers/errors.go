@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cotizador/app"
+	"cotizador/db"
 )
 
 // statusByCode maps every app error code to its HTTP status: the one table.
@@ -41,6 +42,9 @@ var messageByStatus = map[int][2]string{
 // client: the user sees a Spanish page (or fragment, or JSON for /api/), the
 // log gets the cause with the request id.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
+	// A raw SQLite error (a constraint no store method mapped, a lock held
+	// past the retry budget) gets its app error here, once for all.
+	err = db.AppError(err)
 	status := fiber.StatusInternalServerError
 	var text string
 	var fe *fiber.Error
@@ -69,8 +73,11 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 		text = l.T(ids[1])
 	}
 	rid := requestIDFrom(c)
+	s.recordError(c, status, err, ae)
 	if status >= 500 {
-		s.Logger.Error("request failed", "request_id", rid, "method", c.Method(), "path", c.Path(), "status", status, "err", err)
+		cat, sev := app.ErrorClass(err)
+		s.Logger.Error("request failed", "request_id", rid, "method", c.Method(), "path", c.Path(), "status", status,
+			"error_category", string(cat), "severity", string(sev), "err", err)
 	}
 
 	// Whatever a handler had started writing is dropped: an error replaces it.
@@ -88,6 +95,13 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(status).JSON(body)
 	}
 	data := fiber.Map{"ErrorTitle": ids[0], "ErrorText": text, "RequestID": rid}
+	if status >= 500 {
+		// A refused write (read-only, busy, a bug) gives the user back what
+		// they sent, ready to send again.
+		if k := keepForm(c); k != nil {
+			data["Kept"] = k
+		}
+	}
 	var rerr error
 	if isFragment(c) {
 		rerr = s.renderPartial(c, status, "error", data)

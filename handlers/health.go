@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cotizador/app"
+	"cotizador/db"
 )
 
 // healthTimeout bounds every database probe, so a stuck database makes the
@@ -29,6 +30,9 @@ type readiness struct {
 	SchemaCurrent int64   `json:"schema_version"`
 	SchemaLatest  int64   `json:"schema_latest"`
 	Error         string  `json:"error,omitempty"`
+	// ReadOnly is set while the database refuses writes (Error is then
+	// "read_only"): reads still work, but a load balancer should know.
+	ReadOnly *db.ReadOnlyState `json:"read_only,omitempty"`
 }
 
 func (s *server) checkReady(ctx context.Context) readiness {
@@ -52,6 +56,10 @@ func (s *server) checkReady(ctx context.Context) readiness {
 	r.SchemaCurrent, r.SchemaLatest = cur, latest
 	if cur != latest {
 		r.Error = "migrations_pending"
+		return r
+	}
+	if st, ro := s.DB.ReadOnly(); ro {
+		r.Error, r.ReadOnly = "read_only", &st
 		return r
 	}
 	r.Ready = true
@@ -135,6 +143,13 @@ func (s *server) healthDetailed(c *fiber.Ctx) error {
 		// Peers that sent X-Forwarded-For without being trusted (proxy.go);
 		// `cotizador doctor` reads it.
 		"untrusted_proxies": s.proxies.Peers(),
+		// Resilience: the guard's counters (busy retries, refused writes,
+		// slow statements), error rates per category and open alerts, and
+		// the circuit breakers of the outbound calls.
+		"db_guard":      s.DB.GuardStats(),
+		"slow_requests": s.slowReqs.Load(),
+		"errors":        s.errorsHealth(),
+		"breakers":      s.Breakers.Snapshots(),
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cotizador/app"
 	"cotizador/locales"
 )
 
@@ -73,6 +74,18 @@ func (s *server) logRequests() fiber.Handler {
 		status := c.Response().StatusCode()
 		route := routeLabel(c, status)
 		s.metrics.observe(c.Method(), route, status, elapsed)
+		if slow := s.Config.SlowRequest; slow > 0 && elapsed >= slow {
+			s.slowReqs.Add(1)
+			s.Logger.LogAttrs(c.UserContext(), slog.LevelWarn, "slow request",
+				slog.String("category", "performance"),
+				slog.String("request_id", requestIDFrom(c)),
+				slog.String("method", c.Method()),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+				slog.Int64("threshold_ms", slow.Milliseconds()),
+			)
+		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
@@ -111,7 +124,10 @@ func (s *server) recoverPanics() fiber.Handler {
 		defer func() {
 			if r := recover(); r != nil {
 				s.Logger.Error("panic", "request_id", requestIDFrom(c), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				err = fiber.ErrInternalServerError
+				// A panic is a bug that stopped a request half-way: critical,
+				// so the owner hears of it at once (the process goes on).
+				err = &app.Error{Code: app.EINTERNAL, Message: "error.internal", Category: app.CatInternal,
+					Severity: app.SevCritical, Err: fmt.Errorf("panic: %v", r)}
 			}
 		}()
 		return c.Next()

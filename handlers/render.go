@@ -32,6 +32,7 @@ var navigation = []navItem{
 	{Href: "/papelera", Label: "nav.trash", Access: managers},
 	{Href: "/respaldos", Label: "backup.nav", Access: ownerOnly},
 	{Href: "/estado", Label: "nav.status", Access: managers},
+	{Href: "/errores", Label: "nav.errors", Access: managers},
 	{Href: "/cuenta", Label: "nav.account", Access: anyUser},
 }
 
@@ -78,6 +79,8 @@ func (s *server) pageData(c *fiber.Ctx, titleKey string, data fiber.Map) fiber.M
 		"Flash":   s.takeFlash(c),
 		"User":    u,
 		"CSRF":    csrfToken,
+		// While the database refuses writes every page says so.
+		"ReadOnlyBanner": s.readOnlyBanner(),
 	}
 	if titleKey != "" {
 		m["Title"] = l.T(titleKey)
@@ -109,10 +112,13 @@ func (s *server) renderMain(c *fiber.Ctx, status int, tmpl, titleKey string, dat
 		return s.sendHTML(c, status, content.Bytes())
 	}
 	m["Content"] = template.HTML(content.String())
+	notices := s.deviceNotices(c)
+	m["Notices"] = notices
 	var page bytes.Buffer
 	if err := s.views.Render(&page, "layouts/base", m); err != nil {
 		return err
 	}
+	s.noticesShown(c, notices)
 	return s.sendHTML(c, status, page.Bytes())
 }
 

@@ -198,4 +198,6 @@ func (s *server) routes(a *fiber.App) {
 
 	r.get("/", anyUser, s.home)
 	r.get("/estado", managers, s.statusPage)
+	// Errores: the error groups, the last 24 h and the open alerts.
+	r.get("/errores", managers, s.errorsPage)
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,7 +19,9 @@ import (
 
 	"cotizador/app"
 	"cotizador/backup"
+	"cotizador/breaker"
 	"cotizador/db"
+	"cotizador/errmon"
 	"cotizador/locales"
 	"cotizador/pricing"
 	"cotizador/quoting"
@@ -35,6 +38,9 @@ type Config struct {
 	BaseURL  string
 	Build    BuildInfo
 	Security Security
+	// SlowRequest is the time after which a request is logged to the
+	// performance category (0: 500 ms; negative: off).
+	SlowRequest time.Duration
 }
 
 // BuildInfo identifies the running binary.
@@ -57,17 +63,25 @@ type Deps struct {
 	// Backups runs drills and snapshots for the Respaldos page; nil
 	// answers those routes with 503.
 	Backups *backup.Service
+	// Errors groups the errors the app answers and fires alerts; nil gets
+	// a monitor with the default rules that alerts only to the log.
+	Errors *errmon.Monitor
+	// Breakers are the circuit breakers of the outbound calls (alert
+	// webhook, Litestream's metrics), shown on /api/health/detailed and in
+	// the metrics.
+	Breakers *breaker.Set
 }
 
 // server carries the dependencies every handler closes over.
 type server struct {
 	Deps
-	bundle  *locales.Bundle
-	assets  *Assets
-	metrics *Metrics
-	started time.Time
-	views   *html.Engine
-	proxies *proxyWatch // X-Forwarded-For from untrusted peers (proxy.go)
+	bundle   *locales.Bundle
+	assets   *Assets
+	metrics  *Metrics
+	started  time.Time
+	views    *html.Engine
+	proxies  *proxyWatch   // X-Forwarded-For from untrusted peers (proxy.go)
+	slowReqs atomic.Uint64 // requests slower than Config.SlowRequest
 }
 
 // New builds the Fiber app with every route and middleware. Templates are
@@ -78,6 +92,16 @@ func New(d Deps) (*fiber.App, error) {
 	}
 	if d.Clock == nil {
 		d.Clock = app.SystemClock{}
+	}
+	if d.Config.SlowRequest == 0 {
+		d.Config.SlowRequest = 500 * time.Millisecond
+	}
+	if d.Errors == nil {
+		d.Errors = errmon.New(d.Clock, errmon.DefaultRules)
+		d.Errors.OnAlert(errmon.LogAlerts(d.Logger))
+	}
+	if d.Breakers == nil {
+		d.Breakers = &breaker.Set{}
 	}
 	if d.Config.Security.Sessions.Idle == 0 {
 		d.Config.Security = DefaultSecurity()
@@ -93,6 +117,7 @@ func New(d Deps) (*fiber.App, error) {
 	s := &server{Deps: d, bundle: bundle, assets: assets, started: d.Clock.Now()}
 	s.proxies = &proxyWatch{trusted: len(d.Config.Security.TrustedProxies) > 0}
 	s.metrics = NewMetrics(d.DB, d.Config.Build)
+	s.metrics.reg.MustRegister(&resilienceCollector{s: s})
 
 	viewsFS, err := fs.Sub(views.FS, ".")
 	if err != nil {

@@ -105,6 +105,9 @@ func NewApp(t testing.TB, opts ...Option) *App {
 	for _, o := range opts {
 		o(&deps)
 	}
+	// The database logs (busy retries, read-only mode, slow statements) to
+	// the app's log, as serve sets it up.
+	d.SetLogger(deps.Logger)
 	a, err := handlers.New(deps)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
