@@ -192,12 +192,18 @@ func decodeBreakdown(stored []byte) ([]pricing.LineDetail, error) {
 	}
 	r := flateReaders.Get().(io.ReadCloser)
 	defer flateReaders.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(stored[1:]), breakdownDictV1); err != nil {
+	// A bytes.Reader is an io.ByteReader, so the decompressor reads no
+	// further than its stream: bytes left after it mean damage.
+	src := bytes.NewReader(stored[1:])
+	if err := r.(flate.Resetter).Reset(src, breakdownDictV1); err != nil {
 		return nil, err
 	}
 	body, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errBreakdown, err)
+	}
+	if src.Len() != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the data", errBreakdown, src.Len())
 	}
 	d := decoder{b: body}
 	n := d.uvarint()
