@@ -15,6 +15,7 @@ import (
 	"cotizador/db"
 	"cotizador/errmon"
 	"cotizador/handlers"
+	"cotizador/locales"
 	"cotizador/logging"
 )
 
@@ -205,18 +206,22 @@ func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 // startAlerts builds the error monitor with the configured rules; alerts
 // go to the log and, when COTIZADOR_ALERT_WEBHOOK is set, to the webhook
 // behind its circuit breaker (sent from a queue until ctx ends).
-func startAlerts(ctx context.Context, o ObsConfig, logger *slog.Logger) (*errmon.Monitor, *breaker.Set) {
+func startAlerts(ctx context.Context, o ObsConfig, logger *slog.Logger) (*errmon.Monitor, *breaker.Set, error) {
 	m := errmon.New(app.SystemClock{}, errmon.Rules{Threshold: o.AlertThreshold, Window: o.AlertWindow, Cooldown: o.AlertCooldown})
 	m.OnAlert(errmon.LogAlerts(logger))
 	set := &breaker.Set{}
 	if o.AlertWebhook != "" {
 		b := breaker.New(breaker.Settings{Name: "alert_webhook", Logger: logger})
-		hook := errmon.NewWebhook(o.AlertWebhook, b, logger)
+		bundle, err := locales.NewBundle(logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		hook := errmon.NewWebhook(o.AlertWebhook, b, bundle.Translator("es"), logger)
 		go hook.Run(ctx)
 		m.OnAlert(hook.Enqueue)
 		set.Add(b)
 	}
-	return m, set
+	return m, set, nil
 }
 
 // serve migrates, then serves HTTP until ctx is cancelled; it then drains
@@ -244,7 +249,10 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 
 	backups := newBackupService(cfg, d, logger)
 	defer startBackups(ctx, backups)()
-	errs, breakers := startAlerts(ctx, cfg.Obs, logger)
+	errs, breakers, err := startAlerts(ctx, cfg.Obs, logger)
+	if err != nil {
+		return err
+	}
 	breakers.Add(backups.Monitor.Breaker)
 	slowRequest := cfg.Obs.SlowRequest
 	if slowRequest == 0 {
@@ -269,7 +277,9 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "version", version)
 
-	go dataProtection(ctx, d, logger)
+	// The audit trail's jobs (re-seal, retention, exports) log to the audit
+	// category.
+	go dataProtection(ctx, d, logger.With("category", "audit"))
 
 	served := make(chan error, 1)
 	go func() { served <- a.Listener(ln) }()

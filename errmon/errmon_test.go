@@ -16,6 +16,7 @@ import (
 	"cotizador/app"
 	"cotizador/breaker"
 	"cotizador/errmon"
+	"cotizador/locales"
 )
 
 var epoch = time.Date(2026, 11, 26, 20, 30, 0, 0, time.UTC)
@@ -161,7 +162,7 @@ func TestWebhookBehindBreaker(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	b := breaker.New(breaker.Settings{Name: "alert_webhook", Failures: 2, OpenFor: 100 * time.Millisecond})
-	w := errmon.NewWebhook(srv.URL, b, nil)
+	w := errmon.NewWebhook(srv.URL, b, spanish(t), nil)
 	a := errmon.Alert{Rule: errmon.RuleCritical, Count: 1, Window: "5m0s",
 		Group: errmon.Group{Code: "unavailable", Route: "/clientes", Message: "error.db_full", Category: app.CatDatabase, LastRequestID: "abc123"}}
 	ctx := context.Background()
@@ -191,7 +192,7 @@ func TestWebhookBehindBreaker(t *testing.T) {
 	if text == "" || body["content"] != text || body["message"] != text || body["alert"] == nil {
 		t.Errorf("body = %v, want Slack's text, Discord's content, ntfy's message and the alert", body)
 	}
-	for _, want := range []string{"Error crítico", "/clientes", "error.db_full", "abc123"} {
+	for _, want := range []string{"Error crítico (Base de datos) en /clientes", "el disco del servidor está lleno", "solicitud abc123"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text %q lacks %q", text, want)
 		}
@@ -202,7 +203,7 @@ func TestWebhookQueueRunsAlertsFromTheMonitor(t *testing.T) {
 	h := &hook{}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	w := errmon.NewWebhook(srv.URL, breaker.New(breaker.Settings{Name: "alert_webhook"}), nil)
+	w := errmon.NewWebhook(srv.URL, breaker.New(breaker.Settings{Name: "alert_webhook"}), spanish(t), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go w.Run(ctx)
@@ -216,4 +217,13 @@ func TestWebhookQueueRunsAlertsFromTheMonitor(t *testing.T) {
 	if h.hits.Load() != 1 {
 		t.Fatalf("webhook hits = %d, want 1", h.hits.Load())
 	}
+}
+
+func spanish(t *testing.T) *locales.Translator {
+	t.Helper()
+	b, err := locales.NewBundle(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Translator("es")
 }

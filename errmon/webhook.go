@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cotizador/breaker"
+	"cotizador/locales"
 )
 
 // LogAlerts returns an alert receiver that writes each alert to the log
@@ -31,16 +32,18 @@ type Webhook struct {
 	Breaker *breaker.Breaker
 	Client  *http.Client
 	Logger  *slog.Logger
-	queue   chan Alert
+	// Tr writes the alert's text: Spanish, for the shop's owner.
+	Tr    *locales.Translator
+	queue chan Alert
 }
 
 // NewWebhook builds the sender; Run must be started for queued alerts to
 // go out.
-func NewWebhook(url string, b *breaker.Breaker, l *slog.Logger) *Webhook {
+func NewWebhook(url string, b *breaker.Breaker, tr *locales.Translator, l *slog.Logger) *Webhook {
 	if l == nil {
 		l = slog.Default()
 	}
-	return &Webhook{URL: url, Breaker: b, Client: &http.Client{Timeout: 5 * time.Second}, Logger: l, queue: make(chan Alert, 64)}
+	return &Webhook{URL: url, Breaker: b, Client: &http.Client{Timeout: 5 * time.Second}, Logger: l, Tr: tr, queue: make(chan Alert, 64)}
 }
 
 // Enqueue queues an alert; when the queue is full the alert is dropped
@@ -69,24 +72,30 @@ func (w *Webhook) Run(ctx context.Context) {
 }
 
 // Body is the JSON sent: Slack reads "text", Discord "content", ntfy's JSON
-// API "title" and "message"; the structured alert rides along.
-func Body(a Alert) map[string]any {
-	title := fmt.Sprintf("Cotizador: %s", a.Group.Code)
-	var text string
-	if a.Rule == RuleCritical {
-		text = fmt.Sprintf("Error crítico (%s) en %s: %s", a.Group.Category, a.Group.Route, a.Group.Message)
-	} else {
-		text = fmt.Sprintf("%d errores en %s (%s) en %s: %s", a.Count, a.Window, a.Group.Category, a.Group.Route, a.Group.Message)
+// API "title" and "message"; the structured alert rides along. A message
+// id (error.db_full) is written out as the user would read it.
+func Body(a Alert, tr *locales.Translator) map[string]any {
+	g := a.Group
+	msg := g.Message
+	if tr.Has(msg) {
+		msg = tr.T(msg, "Value", "")
 	}
-	if a.Group.LastRequestID != "" {
-		text += " · solicitud " + a.Group.LastRequestID
+	args := map[string]any{"Category": tr.T("errors.category." + string(g.Category)), "Route": g.Route, "Message": msg,
+		"Count": a.Count, "Minutes": int(a.Until.Sub(a.At).Minutes()), "Code": g.Code}
+	if w, err := time.ParseDuration(a.Window); err == nil {
+		args["Minutes"] = int(w.Minutes())
 	}
+	text := tr.Map("alert.webhook."+a.Rule, args)
+	if g.LastRequestID != "" {
+		text += tr.T("alert.webhook.request", "ID", g.LastRequestID)
+	}
+	title := tr.Map("alert.webhook.title", args)
 	return map[string]any{"text": text, "content": text, "title": title, "message": text, "alert": a}
 }
 
 // Send posts one alert through the breaker.
 func (w *Webhook) Send(ctx context.Context, a Alert) error {
-	body, err := json.Marshal(Body(a))
+	body, err := json.Marshal(Body(a, w.Tr))
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func (s *server) bulkPricesSubmit(c *fiber.Ctx) error {
 			f.Errors.Add("porcentaje", app.ErrorMessage(err), nil)
 			return s.renderBulkPreview(c, f, filter, pct)
 		}
-		s.Logger.Info("bulk price change", "actor", actor(c), "category", filter.Category, "line", filter.Line, "percent", pct.String(), "prices", len(changes))
+		s.Logger.Info("bulk price change", "actor", actor(c), "material_category", filter.Category, "line", filter.Line, "percent", pct.String(), "prices", len(changes))
 		s.setFlash(c, "success", "bulk.applied")
 		return redirect(c, "/catalogo/materiales?"+bulkListQuery(filter))
 	}
