@@ -287,12 +287,17 @@ func TestReadOnlyModeServesReadsRefusesWritesAndRecovers(t *testing.T) {
 	before := customerCount(t, a.DB)
 	const banner = "Solo lectura: el disco del servidor está lleno"
 
-	// Reads are served, with the banner on every page.
+	// Reads are served, with the banner on every page (and no attempt to
+	// record the session's use, which could only be refused).
+	a.Clock.Advance(2 * time.Minute)
 	for _, path := range []string{"/", "/clientes", "/cotizaciones", "/cuenta"} {
 		resp, body := cl.Get(t, path)
 		if resp.StatusCode != 200 || !strings.Contains(body, banner) {
 			t.Errorf("GET %s while read-only: %d, banner %v", path, resp.StatusCode, strings.Contains(body, banner))
 		}
+	}
+	if strings.Contains(a.Logs.String(), `"msg":"touch session"`) {
+		t.Error("session touches attempted while read-only")
 	}
 	if _, body := cl.Get(t, "/clientes?q=Antes"); !strings.Contains(body, "Vidrios Antes del Lleno") {
 		t.Error("the customer list does not show the stored customer")

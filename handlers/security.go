@@ -167,7 +167,7 @@ func (s *server) authenticate() fiber.Handler {
 			}
 			c.Locals(localsUser, user)
 			c.Locals(localsToken, tok)
-			if tok.LastUsedAt == nil || s.Clock.Now().Sub(*tok.LastUsedAt) > touchEvery {
+			if _, ro := s.DB.ReadOnly(); !ro && (tok.LastUsedAt == nil || s.Clock.Now().Sub(*tok.LastUsedAt) > touchEvery) {
 				if err := s.DB.TouchAPIToken(ctx, tok.ID); err != nil {
 					s.Logger.Warn("touch api token", "err", err)
 				}
@@ -180,7 +180,9 @@ func (s *server) authenticate() fiber.Handler {
 			case err == nil:
 				c.Locals(localsUser, user)
 				c.Locals(localsSession, sess)
-				if s.Clock.Now().Sub(sess.LastSeenAt) > touchEvery {
+				// While read-only the touch would only be refused (and
+				// logged) on every request: skip it until writes return.
+				if _, ro := s.DB.ReadOnly(); !ro && s.Clock.Now().Sub(sess.LastSeenAt) > touchEvery {
 					if err := s.DB.TouchSession(ctx, sess.ID, c.IP()); err != nil {
 						s.Logger.Warn("touch session", "err", err)
 					}
