@@ -282,7 +282,7 @@ func (c *guardConn) ExecContext(ctx context.Context, query string, args []driver
 		return err
 	}
 	var err error
-	if c.writer && !c.inTx {
+	if c.writer && !c.inTx && singleStatement(query) {
 		err = c.retry(ctx, query, run)
 	} else {
 		err = run()
@@ -543,6 +543,15 @@ func storeCaller() string {
 			return ""
 		}
 	}
+}
+
+// singleStatement reports whether query is one statement. A string of
+// several run outside a transaction commits each as it goes, so re-running
+// it after a busy second statement would repeat the first: only a single
+// statement is a whole unit the guard may retry. (A ';' inside a literal
+// makes it refuse to retry: cautious, never wrong.)
+func singleStatement(query string) bool {
+	return !strings.Contains(strings.TrimRight(strings.TrimSpace(query), ";"), ";")
 }
 
 // writesData reports whether a statement run outside a transaction changes

@@ -254,3 +254,33 @@ func TestConstraintErrors(t *testing.T) {
 		t.Error("AppError changed a non-SQLite error")
 	}
 }
+
+func TestBusyRetryOnlyForWholeUnits(t *testing.T) {
+	d, _ := guardDB(t)
+	d.SetRetryPolicy(db.RetryPolicy{MaxAttempts: 100, MaxElapsed: 20 * time.Second, BaseDelay: 20 * time.Millisecond,
+		MaxDelay: 100 * time.Millisecond, AttemptTimeout: 100 * time.Millisecond})
+	release := testutil.HoldWriteLock(t, d)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		release()
+	}()
+	// A lone statement outside a transaction is a unit: retried until the
+	// lock is free.
+	if _, err := d.Writer.Exec(`UPDATE write_probe SET at = 'lone'`); err != nil {
+		t.Fatalf("lone statement: %v", err)
+	}
+	if d.GuardStats().BusyRecovered != 1 {
+		t.Errorf("stats = %+v, want the statement recovered", d.GuardStats())
+	}
+	// Two statements in one string commit one by one: never retried, so a
+	// busy second statement could not run the first twice.
+	release = testutil.HoldWriteLock(t, d)
+	defer release()
+	_, err := d.Writer.Exec(`UPDATE write_probe SET at = 'a'; UPDATE write_probe SET at = 'b'`)
+	if app.ErrorMessage(err) != db.MsgBusy {
+		t.Fatalf("multi-statement string under a held lock: %v, want %s at once", err, db.MsgBusy)
+	}
+	if st := d.GuardStats(); st.BusyRecovered != 1 || st.BusyGaveUp != 0 {
+		t.Errorf("stats = %+v: the string was retried", st)
+	}
+}
