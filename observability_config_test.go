@@ -25,6 +25,10 @@ func TestObsConfig(t *testing.T) {
 		o.AlertWindow != 5*time.Minute || o.AlertCooldown != 30*time.Minute || o.LogMaxSizeMB != 20 || o.LogMaxAgeDays != 30 || o.ReadOnlyProbe != 10*time.Second {
 		t.Errorf("defaults = %+v", o)
 	}
+	ntfy := "https://ntfy.sh/mi-taller?tpl=1&t={{.title}}&m={{.message}}"
+	if c, err := loadConfig(env(map[string]string{"COTIZADOR_ALERT_WEBHOOK": ntfy})); err != nil || c.Obs.AlertWebhook != ntfy {
+		t.Errorf("ntfy template URL: %v, %q", err, c.Obs.AlertWebhook)
+	}
 	for _, tt := range []struct{ name, value string }{
 		{"COTIZADOR_SLOW_REQUEST_MS", "-1"},
 		{"COTIZADOR_SLOW_QUERY_MS", "rápido"},

@@ -71,8 +71,9 @@ func (w *Webhook) Run(ctx context.Context) {
 	}
 }
 
-// Body is the JSON sent: Slack reads "text", Discord "content", ntfy's JSON
-// API "title" and "message"; the structured alert rides along. A message
+// Body is the JSON sent: Slack reads "text", Discord "content", ntfy (2.10+,
+// with ?tpl=1&t={{.title}}&m={{.message}} in the URL) "title" and
+// "message"; the structured alert rides along. A message
 // id (error.db_full) is written out as the user would read it.
 func Body(a Alert, tr *locales.Translator) map[string]any {
 	g := a.Group
