@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cotizador/app"
+	"cotizador/quoting"
 )
 
 // mexicoCity is the handlers' short name for app.MexicoCity, where pages
@@ -15,15 +16,31 @@ var mexicoCity = app.MexicoCity
 
 // home is the start page: for whoever quotes, a big "Nueva cotización",
 // the answers customers gave through links, the quotes awaiting an answer
-// and the latest ones.
+// and the latest ones; then the Tablero (owner and admin: everyone's
+// figures; a salesperson: their own).
 func (s *server) home(c *fiber.Ctx) error {
 	u := currentUser(c)
 	desk, err := s.quotes().DeskFor(c.UserContext(), u)
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, fiber.StatusOK, "home", "", fiber.Map{"ProxyWarning": s.ownerProxyWarning(c), "Desk": desk,
-		"CanQuote": quoteWriters.allowsUser(u), "Today": s.today()})
+	data := fiber.Map{"ProxyWarning": s.ownerProxyWarning(c), "Desk": desk, "CanQuote": quoteWriters.allowsUser(u), "Today": s.today()}
+	if quoting.MayDashboard(u) {
+		if data["Dash"], err = s.dashboard(c, u); err != nil {
+			return err
+		}
+	}
+	return s.renderPage(c, fiber.StatusOK, "home", "", data)
+}
+
+// dashboardPage is the Tablero alone: what its filters load through htmx
+// (the fragment replaces #tablero), and a page of its own without it.
+func (s *server) dashboardPage(c *fiber.Ctx) error {
+	d, err := s.dashboard(c, currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.renderPage(c, fiber.StatusOK, "dashboard", "dashboard.title", fiber.Map{"Dash": d})
 }
 
 // statusPage is the human view of the readiness check.

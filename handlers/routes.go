@@ -197,6 +197,9 @@ func (s *server) routes(a *fiber.App) {
 	r.post("/clientes/:id/anonimizar", ownerOnly, s.anonymiseSubmit)
 
 	r.get("/", anyUser, s.home)
+	// The Tablero alone, which its filters load through htmx (owner and
+	// admin: everyone's figures; a salesperson: their own).
+	r.get("/tablero", quoteWriters, s.dashboardPage)
 	r.get("/estado", managers, s.statusPage)
 	// Errores: the error groups, the last 24 h and the open alerts.
 	r.get("/errores", managers, s.errorsPage)
