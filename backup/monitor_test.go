@@ -1,10 +1,17 @@
 package backup_test
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"cotizador/backup"
+	"cotizador/breaker"
 )
 
 // Captured from litestream v0.5.18's /metrics, trimmed.
@@ -49,5 +56,43 @@ func TestParseMetrics(t *testing.T) {
 	}
 	if _, err := backup.ParseMetrics(strings.NewReader("not { metrics"), "/data/cotizador.db"); err == nil {
 		t.Error("garbage was accepted")
+	}
+}
+
+// TestMonitorProbeBehindBreaker: the Litestream metrics probe against a
+// loopback server that fails, then recovers. After three failed samples the
+// circuit opens and samples stop calling out (still "unreachable"); once the
+// server is back, the half-open trial closes it and the state is ok.
+func TestMonitorProbeBehindBreaker(t *testing.T) {
+	var down atomic.Bool
+	var hits atomic.Int64
+	down.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if down.Load() {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		io.WriteString(w, sampleMetrics)
+	}))
+	defer srv.Close()
+	b := breaker.New(breaker.Settings{Name: "litestream_metrics", Failures: 3, OpenFor: 150 * time.Millisecond})
+	m := &backup.Monitor{Addr: strings.TrimPrefix(srv.URL, "http://"), Configured: true, DBPath: "/data/cotizador.db", Breaker: b}
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if st := m.Sample(ctx); st.State != backup.StateUnreachable {
+			t.Fatalf("sample %d: %s", i, st.State)
+		}
+	}
+	if b.State() != breaker.Open || hits.Load() != 3 {
+		t.Fatalf("after 3 failures: breaker %s, %d hits", b.State(), hits.Load())
+	}
+	if st := m.Sample(ctx); st.State != backup.StateUnreachable || hits.Load() != 3 {
+		t.Fatalf("sample with the circuit open: %s, %d hits (want no call)", st.State, hits.Load())
+	}
+	down.Store(false)
+	time.Sleep(200 * time.Millisecond)
+	if st := m.Sample(ctx); st.State != backup.StateOK || b.State() != breaker.Closed {
+		t.Fatalf("after recovery: %s, breaker %s", st.State, b.State())
 	}
 }
