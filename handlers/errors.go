@@ -83,6 +83,11 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	// Whatever a handler had started writing is dropped: an error replaces it.
 	c.Response().ResetBody()
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if ae != nil && ae.Message == db.MsgBusy {
+		// The lock was held past the retry budget: a client that retries
+		// by itself (the API's) should wait a few seconds, as the page says.
+		c.Set(fiber.HeaderRetryAfter, "5")
+	}
 	if strings.HasPrefix(c.Path(), "/api/") {
 		body := fiber.Map{"error": fiber.Map{"code": errorCodeName(status, ae), "message": text}}
 		if ae != nil && len(ae.Fields) > 0 {

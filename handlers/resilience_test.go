@@ -224,8 +224,8 @@ func TestBusyDatabaseRetriesThenAnswers503(t *testing.T) {
 		if resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("status %d, want 503", resp.StatusCode)
 		}
-		if !strings.Contains(body, "intenta de nuevo en unos segundos") {
-			t.Errorf("503 page lacks the Spanish advice:\n%s", body)
+		if !strings.Contains(body, "intenta de nuevo en unos segundos") || resp.Header.Get("Retry-After") != "5" {
+			t.Errorf("503 page lacks the Spanish advice or Retry-After (%q):\n%s", resp.Header.Get("Retry-After"), body)
 		}
 		kept := keptFields(body)
 		if kept.Get("name") != "Herrería La Ocupada" || kept.Get("notes") != "Entregar por la tarde" || kept.Get("_csrf") == "" {
