@@ -59,6 +59,8 @@ Comandos / commands:
                          aplica las políticas de retención / applies the retention policies
   export customer|user --id N --out FILE.zip | export business --out FILE.zip
                          exporta los datos (ARCO o todo el negocio) / exports the data (ARCO or the whole business)
+  dev seed --quotes N --customers M [--seed S]
+                         datos de prueba realistas, no en producción / realistic test data, refused in production
   version                muestra la versión / prints the version
   help                   esta ayuda / this help
 `
@@ -105,7 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// The doctor reads the configuration itself: a bad value is one of
 		// the things it reports, not a reason to stop before the checklist.
 		return doctorCommand(ctx, newDoctor(getenv), rest, stdout)
-	case "serve", "migrate", "user", "token", "restore", "backup", "catalog", "audit", "retention", "export":
+	case "serve", "migrate", "user", "token", "restore", "backup", "catalog", "audit", "retention", "export", "dev":
 	default:
 		fmt.Fprint(stderr, usage)
 		return &usageError{fmt.Sprintf("comando desconocido / unknown command %q", cmd)}
@@ -141,6 +143,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return retentionCommand(ctx, cfg, rest, stdout, stderr)
 	case "export":
 		return exportCommand(ctx, cfg, rest, stdout, stderr)
+	case "dev":
+		return devCommand(ctx, cfg, rest, stdout, stderr)
 	default:
 		if len(rest) > 0 {
 			return &usageError{fmt.Sprintf("serve no acepta argumentos / serve takes no arguments: %v", rest)}

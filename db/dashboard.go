@@ -145,7 +145,7 @@ func (db *DB) Dashboard(ctx context.Context, f DashboardFilter) (*Dashboard, err
 	if f.SalespersonID != 0 {
 		aw.add(`salesperson_id = ?`, f.SalespersonID)
 	}
-	if err := queryRow(ctx, tx, `SELECT count(*), coalesce(sum(money_cents(total)), 0) FROM quotes INDEXED BY quotes_current_valid WHERE `+aw.String(),
+	if err := queryRow(ctx, tx, `SELECT count(*), coalesce(sum(`+centsSQL("total")+`), 0) FROM quotes INDEXED BY quotes_current_valid WHERE `+aw.String(),
 		aw.args...).Scan(&d.Awaiting, &d.AwaitingCents); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"cotizador/app"
 	"cotizador/db"
+	"cotizador/internal/testutil"
 	"cotizador/pricing"
 )
 
@@ -230,3 +231,48 @@ func TestDashboardCountersFollowChanges(t *testing.T) {
 }
 
 func rand2() *rand.Rand { return rand.New(rand.NewPCG(9, 10)) }
+
+// The counters' SQL expressions give what the Go rules give: centavos of
+// every amount, a line's amount as its quote shows it (pricing.WithIVA at
+// 16, 8 and 0 % and exempt), and the month in Mexico City of every hour
+// from the end of daylight saving time to 2031 (and earlier times through
+// the zone database).
+func TestStatsExpressions(t *testing.T) {
+	d := testutil.OpenDB(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 3000 {
+		amount := decimal.New(r.Int64N(1_000_000_000), -2)
+		if r.IntN(4) == 0 {
+			amount = decimal.New(r.Int64N(100_000), -int32(r.IntN(3)))
+		}
+		for _, iva := range []string{"0.16", "0.08", "0"} {
+			for _, exempt := range []int{0, 1} {
+				for _, display := range []string{"mas_iva", "iva_incluido"} {
+					var sqlCents, goCents int64
+					err := d.Reader.QueryRow(`SELECT `+db.ShownSQL("x.amount", "x")+`, shown_cents(x.amount, x.price_display, x.iva_rate, x.iva_exempt)
+						FROM (SELECT ? AS amount, ? AS price_display, ? AS iva_rate, ? AS iva_exempt) x`, amount.String(), display, iva, exempt).Scan(&sqlCents, &goCents)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := amount
+					if display == "iva_incluido" {
+						want = pricing.WithIVA(amount, pricing.Rates{IVA: decimal.RequireFromString(iva), IVAExempt: exempt == 1})
+					}
+					if sqlCents != goCents || !decimal.New(sqlCents, -2).Equal(want) {
+						t.Fatalf("%s %s iva %s exempt %d: SQL %d, Go %d, want %s", amount, display, iva, exempt, sqlCents, goCents, want)
+					}
+				}
+			}
+		}
+	}
+	for at := time.Date(2019, 1, 1, 0, 30, 0, 0, time.UTC); at.Before(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)); at = at.Add(time.Hour) {
+		var month string
+		ts := app.FormatTime(at.Add(time.Duration(r.IntN(3600e9))))
+		if err := d.Reader.QueryRow(`SELECT `+db.MonthSQL("x")+` FROM (SELECT ? AS created_at) x`, ts).Scan(&month); err != nil {
+			t.Fatal(err)
+		}
+		if t0, _ := app.ParseTime(ts); month != db.MonthOf(t0) {
+			t.Fatalf("%s: SQL says %s, the zone database %s", ts, month, db.MonthOf(t0))
+		}
+	}
+}

@@ -8,6 +8,8 @@ var (
 	QuoteSearchTokens = quoteSearchTokens
 	QuoteMatches      = quoteMatches
 	SearchLeadCap     = searchLeadCap
+	MonthSQL          = monthSQL
+	ShownSQL          = shownSQL
 )
 
 // TraceListQueries makes every statement of a list, search or dashboard be

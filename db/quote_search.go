@@ -143,11 +143,12 @@ func registerQuoteFuncs(conn *sqlite3.SQLiteConn) error {
 			}
 			return MonthOf(t), nil
 		}},
-		// money_cents(amount): a stored amount in centavos, exactly.
+		// money_cents(amount) and shown_cents(amount, price_display,
+		// iva_rate, iva_exempt): an amount in centavos, and a line's as its
+		// quote shows it (with IVA when the quote says "IVA incluido"),
+		// by the Go rules, exactly. The triggers use plain SQL that gives
+		// the same (centsSQL, shownSQL); these check it.
 		{"money_cents", func(amount string) (int64, error) { return cents(amount) }},
-		// shown_cents(amount, price_display, iva_rate, iva_exempt): a line's
-		// amount in centavos as its quote shows it (with IVA when the quote
-		// says "IVA incluido").
 		{"shown_cents", func(amount, display, iva string, exempt int64) (int64, error) {
 			a, err := decimal.NewFromString(amount)
 			if err != nil {

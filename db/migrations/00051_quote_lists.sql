@@ -91,8 +91,17 @@ CREATE TABLE quote_product_stats (
     PRIMARY KEY (month, salesperson_id, product_code)
 ) STRICT, WITHOUT ROWID;
 
+-- The counters' expressions are plain SQL, so a write pays for no call
+-- into Go: amounts in centavos (stored amounts have two decimals, which a
+-- double holds exactly enough to round back), a line as its quote shows it
+-- (pricing.WithIVA: with IVA added and rounded half up when the quote says
+-- IVA incluido and is not exempt), and the month in Mexico City, which has
+-- kept UTC−6 since daylight saving time ended on 30 October 2022 (older
+-- times ask Go's zone database through mx_month). TestStatsExpressions
+-- checks them against the Go rules.
 -- +goose StatementBegin
-CREATE TRIGGER quote_index_insert AFTER INSERT ON quotes BEGIN
+CREATE TRIGGER quote_index_insert AFTER INSERT ON quotes
+BEGIN
     UPDATE quote_list_state SET backsteps = backsteps + 1
         WHERE NEW.created_at < (SELECT p.created_at FROM quotes p WHERE p.id < NEW.id ORDER BY p.id DESC LIMIT 1);
     INSERT INTO quote_terms (term, quote_id, salesperson_id, words)
@@ -101,14 +110,14 @@ CREATE TRIGGER quote_index_insert AFTER INSERT ON quotes BEGIN
         FROM json_each(quote_search_terms(NEW.folio, NEW.revision, NEW.customer_name, NEW.customer_business, NEW.customer_rfc)) j
         WHERE NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL;
     INSERT INTO quote_month_stats (month, salesperson_id, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(NEW.created_at), NEW.salesperson_id, 1, money_cents(NEW.total),
-               NEW.status = 'aceptada', iif(NEW.status = 'aceptada', money_cents(NEW.total), 0)
+        SELECT CASE WHEN NEW.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', NEW.created_at, '-6 hours') ELSE mx_month(NEW.created_at) END, NEW.salesperson_id,
+               1, CAST(round(CAST(NEW.total AS REAL) * 100) AS INTEGER), (NEW.status = 'aceptada'), iif(NEW.status = 'aceptada', CAST(round(CAST(NEW.total AS REAL) * 100) AS INTEGER), 0)
         WHERE NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL AND NEW.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_customer_stats (month, salesperson_id, customer_id, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(NEW.created_at), NEW.salesperson_id, coalesce(NEW.customer_id, 0), 1, money_cents(NEW.total),
-               NEW.status = 'aceptada', iif(NEW.status = 'aceptada', money_cents(NEW.total), 0)
+        SELECT CASE WHEN NEW.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', NEW.created_at, '-6 hours') ELSE mx_month(NEW.created_at) END, NEW.salesperson_id, coalesce(NEW.customer_id, 0),
+               1, CAST(round(CAST(NEW.total AS REAL) * 100) AS INTEGER), (NEW.status = 'aceptada'), iif(NEW.status = 'aceptada', CAST(round(CAST(NEW.total AS REAL) * 100) AS INTEGER), 0)
         WHERE NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL AND NEW.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
@@ -132,59 +141,64 @@ BEGIN
 END;
 -- +goose StatementEnd
 
--- A change to what a quote counts for takes its old contribution (quote
--- and product lines) out and puts the new one in.
+-- A change to what a quote counts for (sending it changes nothing; accepting,
+-- cancelling, deleting, restoring, revising, a new total do) takes its old
+-- contribution (quote and product lines) out and puts the new one in.
 -- +goose StatementBegin
 CREATE TRIGGER quote_index_stats_update AFTER UPDATE OF status, deleted_at, superseded_by, total, salesperson_id, customer_id,
     created_at, price_display, iva_rate, iva_exempt ON quotes
-WHEN OLD.status IS NOT NEW.status OR OLD.deleted_at IS NOT NEW.deleted_at OR OLD.superseded_by IS NOT NEW.superseded_by
-    OR OLD.total IS NOT NEW.total OR OLD.salesperson_id IS NOT NEW.salesperson_id OR OLD.customer_id IS NOT NEW.customer_id
-    OR OLD.created_at IS NOT NEW.created_at OR OLD.price_display IS NOT NEW.price_display OR OLD.iva_rate IS NOT NEW.iva_rate
-    OR OLD.iva_exempt IS NOT NEW.iva_exempt
+WHEN (OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada') IS NOT (NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL AND NEW.status <> 'cancelada')
+    OR (OLD.status = 'aceptada') IS NOT (NEW.status = 'aceptada') OR OLD.total IS NOT NEW.total OR OLD.salesperson_id IS NOT NEW.salesperson_id
+    OR OLD.customer_id IS NOT NEW.customer_id OR OLD.created_at IS NOT NEW.created_at OR OLD.price_display IS NOT NEW.price_display
+    OR OLD.iva_rate IS NOT NEW.iva_rate OR OLD.iva_exempt IS NOT NEW.iva_exempt
 BEGIN
     INSERT INTO quote_month_stats (month, salesperson_id, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(OLD.created_at), OLD.salesperson_id, -1, -money_cents(OLD.total),
-               -(OLD.status = 'aceptada'), -iif(OLD.status = 'aceptada', money_cents(OLD.total), 0)
+        SELECT CASE WHEN OLD.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', OLD.created_at, '-6 hours') ELSE mx_month(OLD.created_at) END, OLD.salesperson_id,
+               -1, -CAST(round(CAST(OLD.total AS REAL) * 100) AS INTEGER), -(OLD.status = 'aceptada'), -iif(OLD.status = 'aceptada', CAST(round(CAST(OLD.total AS REAL) * 100) AS INTEGER), 0)
         WHERE OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_month_stats (month, salesperson_id, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(NEW.created_at), NEW.salesperson_id, 1, money_cents(NEW.total),
-               NEW.status = 'aceptada', iif(NEW.status = 'aceptada', money_cents(NEW.total), 0)
+        SELECT CASE WHEN NEW.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', NEW.created_at, '-6 hours') ELSE mx_month(NEW.created_at) END, NEW.salesperson_id,
+               1, CAST(round(CAST(NEW.total AS REAL) * 100) AS INTEGER), (NEW.status = 'aceptada'), iif(NEW.status = 'aceptada', CAST(round(CAST(NEW.total AS REAL) * 100) AS INTEGER), 0)
         WHERE NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL AND NEW.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_customer_stats (month, salesperson_id, customer_id, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(OLD.created_at), OLD.salesperson_id, coalesce(OLD.customer_id, 0), -1, -money_cents(OLD.total),
-               -(OLD.status = 'aceptada'), -iif(OLD.status = 'aceptada', money_cents(OLD.total), 0)
+        SELECT CASE WHEN OLD.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', OLD.created_at, '-6 hours') ELSE mx_month(OLD.created_at) END, OLD.salesperson_id, coalesce(OLD.customer_id, 0),
+               -1, -CAST(round(CAST(OLD.total AS REAL) * 100) AS INTEGER), -(OLD.status = 'aceptada'), -iif(OLD.status = 'aceptada', CAST(round(CAST(OLD.total AS REAL) * 100) AS INTEGER), 0)
         WHERE OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_customer_stats (month, salesperson_id, customer_id, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(NEW.created_at), NEW.salesperson_id, coalesce(NEW.customer_id, 0), 1, money_cents(NEW.total),
-               NEW.status = 'aceptada', iif(NEW.status = 'aceptada', money_cents(NEW.total), 0)
+        SELECT CASE WHEN NEW.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', NEW.created_at, '-6 hours') ELSE mx_month(NEW.created_at) END, NEW.salesperson_id, coalesce(NEW.customer_id, 0),
+               1, CAST(round(CAST(NEW.total AS REAL) * 100) AS INTEGER), (NEW.status = 'aceptada'), iif(NEW.status = 'aceptada', CAST(round(CAST(NEW.total AS REAL) * 100) AS INTEGER), 0)
         WHERE NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL AND NEW.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_product_stats (month, salesperson_id, product_code, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(OLD.created_at), OLD.salesperson_id, i.product_code, -sum(CAST(i.quantity AS INTEGER)),
-               -sum(shown_cents(i.amount, OLD.price_display, OLD.iva_rate, OLD.iva_exempt)),
-               -iif(OLD.status = 'aceptada', sum(CAST(i.quantity AS INTEGER)), 0),
-               -iif(OLD.status = 'aceptada', sum(shown_cents(i.amount, OLD.price_display, OLD.iva_rate, OLD.iva_exempt)), 0)
+        SELECT CASE WHEN OLD.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', OLD.created_at, '-6 hours') ELSE mx_month(OLD.created_at) END, OLD.salesperson_id, i.product_code,
+               -sum(CAST(i.quantity AS INTEGER)), -sum(CASE WHEN OLD.price_display = 'iva_incluido' AND OLD.iva_exempt = 0
+                   THEN (CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(OLD.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) END),
+               -iif(OLD.status = 'aceptada', sum(CAST(i.quantity AS INTEGER)), 0), -iif(OLD.status = 'aceptada', sum(CASE WHEN OLD.price_display = 'iva_incluido' AND OLD.iva_exempt = 0
+                   THEN (CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(OLD.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) END), 0)
         FROM quote_items i
-        WHERE i.quote_id = OLD.id AND i.deleted_at IS NULL AND i.optional = 0 AND i.kind = 'producto'
-            AND OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada'
+        WHERE i.quote_id = OLD.id AND i.deleted_at IS NULL AND i.optional = 0 AND i.kind = 'producto' AND OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada'
         GROUP BY i.product_code
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_product_stats (month, salesperson_id, product_code, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(NEW.created_at), NEW.salesperson_id, i.product_code, sum(CAST(i.quantity AS INTEGER)),
-               sum(shown_cents(i.amount, NEW.price_display, NEW.iva_rate, NEW.iva_exempt)),
-               iif(NEW.status = 'aceptada', sum(CAST(i.quantity AS INTEGER)), 0),
-               iif(NEW.status = 'aceptada', sum(shown_cents(i.amount, NEW.price_display, NEW.iva_rate, NEW.iva_exempt)), 0)
+        SELECT CASE WHEN NEW.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', NEW.created_at, '-6 hours') ELSE mx_month(NEW.created_at) END, NEW.salesperson_id, i.product_code,
+               sum(CAST(i.quantity AS INTEGER)), sum(CASE WHEN NEW.price_display = 'iva_incluido' AND NEW.iva_exempt = 0
+                   THEN (CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(NEW.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) END),
+               iif(NEW.status = 'aceptada', sum(CAST(i.quantity AS INTEGER)), 0), iif(NEW.status = 'aceptada', sum(CASE WHEN NEW.price_display = 'iva_incluido' AND NEW.iva_exempt = 0
+                   THEN (CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(NEW.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) END), 0)
         FROM quote_items i
-        WHERE i.quote_id = NEW.id AND i.deleted_at IS NULL AND i.optional = 0 AND i.kind = 'producto'
-            AND NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL AND NEW.status <> 'cancelada'
+        WHERE i.quote_id = NEW.id AND i.deleted_at IS NULL AND i.optional = 0 AND i.kind = 'producto' AND NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL AND NEW.status <> 'cancelada'
         GROUP BY i.product_code
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
@@ -194,29 +208,32 @@ END;
 -- Only the retention job deletes quotes (the audit trail's guard refuses
 -- anyone else): what they counted goes, and their terms.
 -- +goose StatementBegin
-CREATE TRIGGER quote_index_delete AFTER DELETE ON quotes BEGIN
+CREATE TRIGGER quote_index_delete AFTER DELETE ON quotes
+BEGIN
     DELETE FROM quote_terms WHERE quote_id = OLD.id
         AND term IN (SELECT value FROM json_each(quote_search_terms(OLD.folio, OLD.revision, OLD.customer_name, OLD.customer_business, OLD.customer_rfc)));
     INSERT INTO quote_month_stats (month, salesperson_id, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(OLD.created_at), OLD.salesperson_id, -1, -money_cents(OLD.total),
-               -(OLD.status = 'aceptada'), -iif(OLD.status = 'aceptada', money_cents(OLD.total), 0)
+        SELECT CASE WHEN OLD.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', OLD.created_at, '-6 hours') ELSE mx_month(OLD.created_at) END, OLD.salesperson_id,
+               -1, -CAST(round(CAST(OLD.total AS REAL) * 100) AS INTEGER), -(OLD.status = 'aceptada'), -iif(OLD.status = 'aceptada', CAST(round(CAST(OLD.total AS REAL) * 100) AS INTEGER), 0)
         WHERE OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_customer_stats (month, salesperson_id, customer_id, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(OLD.created_at), OLD.salesperson_id, coalesce(OLD.customer_id, 0), -1, -money_cents(OLD.total),
-               -(OLD.status = 'aceptada'), -iif(OLD.status = 'aceptada', money_cents(OLD.total), 0)
+        SELECT CASE WHEN OLD.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', OLD.created_at, '-6 hours') ELSE mx_month(OLD.created_at) END, OLD.salesperson_id, coalesce(OLD.customer_id, 0),
+               -1, -CAST(round(CAST(OLD.total AS REAL) * 100) AS INTEGER), -(OLD.status = 'aceptada'), -iif(OLD.status = 'aceptada', CAST(round(CAST(OLD.total AS REAL) * 100) AS INTEGER), 0)
         WHERE OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_product_stats (month, salesperson_id, product_code, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(OLD.created_at), OLD.salesperson_id, i.product_code, -sum(CAST(i.quantity AS INTEGER)),
-               -sum(shown_cents(i.amount, OLD.price_display, OLD.iva_rate, OLD.iva_exempt)),
-               -iif(OLD.status = 'aceptada', sum(CAST(i.quantity AS INTEGER)), 0),
-               -iif(OLD.status = 'aceptada', sum(shown_cents(i.amount, OLD.price_display, OLD.iva_rate, OLD.iva_exempt)), 0)
+        SELECT CASE WHEN OLD.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', OLD.created_at, '-6 hours') ELSE mx_month(OLD.created_at) END, OLD.salesperson_id, i.product_code,
+               -sum(CAST(i.quantity AS INTEGER)), -sum(CASE WHEN OLD.price_display = 'iva_incluido' AND OLD.iva_exempt = 0
+                   THEN (CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(OLD.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) END),
+               -iif(OLD.status = 'aceptada', sum(CAST(i.quantity AS INTEGER)), 0), -iif(OLD.status = 'aceptada', sum(CASE WHEN OLD.price_display = 'iva_incluido' AND OLD.iva_exempt = 0
+                   THEN (CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(OLD.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(i.amount AS REAL) * 100) AS INTEGER) END), 0)
         FROM quote_items i
-        WHERE i.quote_id = OLD.id AND i.deleted_at IS NULL AND i.optional = 0 AND i.kind = 'producto'
-            AND OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada'
+        WHERE i.quote_id = OLD.id AND i.deleted_at IS NULL AND i.optional = 0 AND i.kind = 'producto' AND OLD.deleted_at IS NULL AND OLD.superseded_by IS NULL AND OLD.status <> 'cancelada'
         GROUP BY i.product_code
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
@@ -230,10 +247,13 @@ CREATE TRIGGER quote_item_stats_insert AFTER INSERT ON quote_items
 WHEN NEW.deleted_at IS NULL AND NEW.optional = 0 AND NEW.kind = 'producto'
 BEGIN
     INSERT INTO quote_product_stats (month, salesperson_id, product_code, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(q.created_at), q.salesperson_id, NEW.product_code, CAST(NEW.quantity AS INTEGER),
-               shown_cents(NEW.amount, q.price_display, q.iva_rate, q.iva_exempt),
-               iif(q.status = 'aceptada', CAST(NEW.quantity AS INTEGER), 0),
-               iif(q.status = 'aceptada', shown_cents(NEW.amount, q.price_display, q.iva_rate, q.iva_exempt), 0)
+        SELECT CASE WHEN q.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', q.created_at, '-6 hours') ELSE mx_month(q.created_at) END, q.salesperson_id, NEW.product_code,
+               CAST(NEW.quantity AS INTEGER), (CASE WHEN q.price_display = 'iva_incluido' AND q.iva_exempt = 0
+                   THEN (CAST(round(CAST(NEW.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(q.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(NEW.amount AS REAL) * 100) AS INTEGER) END),
+               iif(q.status = 'aceptada', CAST(NEW.quantity AS INTEGER), 0), iif(q.status = 'aceptada', CASE WHEN q.price_display = 'iva_incluido' AND q.iva_exempt = 0
+                   THEN (CAST(round(CAST(NEW.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(q.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(NEW.amount AS REAL) * 100) AS INTEGER) END, 0)
         FROM quotes q
         WHERE q.id = NEW.quote_id AND q.deleted_at IS NULL AND q.superseded_by IS NULL AND q.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
@@ -248,20 +268,26 @@ WHEN OLD.deleted_at IS NOT NEW.deleted_at OR OLD.optional IS NOT NEW.optional OR
     OR OLD.quote_id IS NOT NEW.quote_id
 BEGIN
     INSERT INTO quote_product_stats (month, salesperson_id, product_code, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(q.created_at), q.salesperson_id, OLD.product_code, -CAST(OLD.quantity AS INTEGER),
-               -shown_cents(OLD.amount, q.price_display, q.iva_rate, q.iva_exempt),
-               -iif(q.status = 'aceptada', CAST(OLD.quantity AS INTEGER), 0),
-               -iif(q.status = 'aceptada', shown_cents(OLD.amount, q.price_display, q.iva_rate, q.iva_exempt), 0)
+        SELECT CASE WHEN q.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', q.created_at, '-6 hours') ELSE mx_month(q.created_at) END, q.salesperson_id, OLD.product_code,
+               -CAST(OLD.quantity AS INTEGER), -(CASE WHEN q.price_display = 'iva_incluido' AND q.iva_exempt = 0
+                   THEN (CAST(round(CAST(OLD.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(q.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(OLD.amount AS REAL) * 100) AS INTEGER) END),
+               -iif(q.status = 'aceptada', CAST(OLD.quantity AS INTEGER), 0), -iif(q.status = 'aceptada', CASE WHEN q.price_display = 'iva_incluido' AND q.iva_exempt = 0
+                   THEN (CAST(round(CAST(OLD.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(q.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(OLD.amount AS REAL) * 100) AS INTEGER) END, 0)
         FROM quotes q
         WHERE q.id = OLD.quote_id AND q.deleted_at IS NULL AND q.superseded_by IS NULL AND q.status <> 'cancelada'
             AND OLD.deleted_at IS NULL AND OLD.optional = 0 AND OLD.kind = 'producto'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
             won = won + excluded.won, won_cents = won_cents + excluded.won_cents;
     INSERT INTO quote_product_stats (month, salesperson_id, product_code, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(q.created_at), q.salesperson_id, NEW.product_code, CAST(NEW.quantity AS INTEGER),
-               shown_cents(NEW.amount, q.price_display, q.iva_rate, q.iva_exempt),
-               iif(q.status = 'aceptada', CAST(NEW.quantity AS INTEGER), 0),
-               iif(q.status = 'aceptada', shown_cents(NEW.amount, q.price_display, q.iva_rate, q.iva_exempt), 0)
+        SELECT CASE WHEN q.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', q.created_at, '-6 hours') ELSE mx_month(q.created_at) END, q.salesperson_id, NEW.product_code,
+               CAST(NEW.quantity AS INTEGER), (CASE WHEN q.price_display = 'iva_incluido' AND q.iva_exempt = 0
+                   THEN (CAST(round(CAST(NEW.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(q.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(NEW.amount AS REAL) * 100) AS INTEGER) END),
+               iif(q.status = 'aceptada', CAST(NEW.quantity AS INTEGER), 0), iif(q.status = 'aceptada', CASE WHEN q.price_display = 'iva_incluido' AND q.iva_exempt = 0
+                   THEN (CAST(round(CAST(NEW.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(q.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(NEW.amount AS REAL) * 100) AS INTEGER) END, 0)
         FROM quotes q
         WHERE q.id = NEW.quote_id AND q.deleted_at IS NULL AND q.superseded_by IS NULL AND q.status <> 'cancelada'
             AND NEW.deleted_at IS NULL AND NEW.optional = 0 AND NEW.kind = 'producto'
@@ -275,10 +301,13 @@ CREATE TRIGGER quote_item_stats_delete AFTER DELETE ON quote_items
 WHEN OLD.deleted_at IS NULL AND OLD.optional = 0 AND OLD.kind = 'producto'
 BEGIN
     INSERT INTO quote_product_stats (month, salesperson_id, product_code, quoted, quoted_cents, won, won_cents)
-        SELECT mx_month(q.created_at), q.salesperson_id, OLD.product_code, -CAST(OLD.quantity AS INTEGER),
-               -shown_cents(OLD.amount, q.price_display, q.iva_rate, q.iva_exempt),
-               -iif(q.status = 'aceptada', CAST(OLD.quantity AS INTEGER), 0),
-               -iif(q.status = 'aceptada', shown_cents(OLD.amount, q.price_display, q.iva_rate, q.iva_exempt), 0)
+        SELECT CASE WHEN q.created_at >= '2022-10-30T07' THEN strftime('%Y-%m', q.created_at, '-6 hours') ELSE mx_month(q.created_at) END, q.salesperson_id, OLD.product_code,
+               -CAST(OLD.quantity AS INTEGER), -(CASE WHEN q.price_display = 'iva_incluido' AND q.iva_exempt = 0
+                   THEN (CAST(round(CAST(OLD.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(q.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(OLD.amount AS REAL) * 100) AS INTEGER) END),
+               -iif(q.status = 'aceptada', CAST(OLD.quantity AS INTEGER), 0), -iif(q.status = 'aceptada', CASE WHEN q.price_display = 'iva_incluido' AND q.iva_exempt = 0
+                   THEN (CAST(round(CAST(OLD.amount AS REAL) * 100) AS INTEGER) * (10000 + CAST(round(CAST(q.iva_rate AS REAL) * 10000) AS INTEGER)) + 5000) / 10000
+                   ELSE CAST(round(CAST(OLD.amount AS REAL) * 100) AS INTEGER) END, 0)
         FROM quotes q
         WHERE q.id = OLD.quote_id AND q.deleted_at IS NULL AND q.superseded_by IS NULL AND q.status <> 'cancelada'
         ON CONFLICT DO UPDATE SET quoted = quoted + excluded.quoted, quoted_cents = quoted_cents + excluded.quoted_cents,
