@@ -14,7 +14,6 @@ var (
 	QuoteSearchTerms  = quoteSearchTerms
 	QuoteSearchTokens = quoteSearchTokens
 	QuoteMatches      = quoteMatches
-	SearchLeadCap     = searchLeadCap
 	MonthSQL          = monthSQL
 	ShownSQL          = shownSQL
 )
@@ -46,4 +45,12 @@ func (db *DB) CreateQuotesInOneTransaction(ctx context.Context, qs []*Quote, pre
 		}
 	}
 	return tx.Commit()
+}
+
+// SetSearchLeadCap changes how far a search sizes up a word's range (so a
+// few quotes take the paths of many) and returns a function that restores it.
+func SetSearchLeadCap(n int) func() {
+	old := searchLeadCap
+	searchLeadCap = n
+	return func() { searchLeadCap = old }
 }

@@ -37,8 +37,8 @@ func indexQuotes(ctx context.Context, tx *sql.Tx, from, to int64) error {
 		`UPDATE quote_list_state SET backsteps = backsteps + (SELECT count(*) FROM (
 			SELECT created_at < lag(created_at) OVER (ORDER BY id) AS back FROM quotes
 			WHERE id >= (SELECT coalesce(max(id), 0) FROM quotes WHERE id <= ?1) AND id <= ?2) WHERE back)`,
-		`INSERT OR IGNORE INTO quote_terms (term, quote_id, salesperson_id, words)
-			SELECT j.value, q.id, q.salesperson_id, quote_search_words(q.folio, q.revision, q.customer_name, q.customer_business, q.customer_rfc)
+		`INSERT OR IGNORE INTO quote_terms (term, quote_id, salesperson_id, status, valid_until, words)
+			SELECT j.value, q.id, q.salesperson_id, q.status, q.valid_until, quote_search_words(q.folio, q.revision, q.customer_name, q.customer_business, q.customer_rfc)
 			FROM quotes q, json_each(quote_search_terms(q.folio, q.revision, q.customer_name, q.customer_business, q.customer_rfc)) j
 			WHERE q.id > ?1 AND q.id <= ?2 AND ` + current,
 		`INSERT INTO quote_month_stats (month, salesperson_id, quoted, quoted_cents, won, won_cents)

@@ -248,7 +248,9 @@ func TestQuoteListMatchesEveryFilter(t *testing.T) {
 		fx.customers[0].RFC[:6], strings.ToLower(fx.customers[4].RFC), "zzz", "maria lopez perez", "-", "r2"}
 	filters := []db.QuoteFilter{{}}
 	for _, s := range db.QuoteStatuses {
-		filters = append(filters, db.QuoteFilter{Status: s})
+		// "cot" starts every folio: hundreds of terms, the most common word.
+		filters = append(filters, db.QuoteFilter{Status: s}, db.QuoteFilter{Status: s, Search: "cot"},
+			db.QuoteFilter{Status: s, Search: "1", SalespersonID: fx.sales[1]})
 	}
 	for _, s := range searches {
 		filters = append(filters, db.QuoteFilter{Search: s})
@@ -275,16 +277,23 @@ func TestQuoteListMatchesEveryFilter(t *testing.T) {
 		}
 		filters = append(filters, f)
 	}
-	for _, f := range filters {
-		f.Today, f.Limit = today, 7
-		want := expected(all, f)
-		got, count, more := walk(t, fx.d, f)
-		if !slices.Equal(got, want) {
-			t.Errorf("%+v: listed %d quotes %v…, want %d %v…", f, len(got), head(got), len(want), head(want))
+	// With a low cap, searches take the paths a million quotes make them
+	// take: a common word's range read in full and sorted, or the newest
+	// quotes matched one by one.
+	for _, leadCap := range []int{20_000, 40} {
+		restore := db.SetSearchLeadCap(leadCap)
+		for _, f := range filters {
+			f.Today, f.Limit = today, 7
+			want := expected(all, f)
+			got, count, more := walk(t, fx.d, f)
+			if !slices.Equal(got, want) {
+				t.Errorf("cap %d, %+v: listed %d quotes %v…, want %d %v…", leadCap, f, len(got), head(got), len(want), head(want))
+			}
+			if count != len(want) || more {
+				t.Errorf("cap %d, %+v: count %d (more %v), want %d", leadCap, f, count, more, len(want))
+			}
 		}
-		if count != len(want) || more {
-			t.Errorf("%+v: count %d (more %v), want %d", f, count, more, len(want))
-		}
+		restore()
 	}
 }
 
@@ -448,10 +457,10 @@ func checkTerms(t *testing.T, d *db.DB) {
 		}
 		terms := db.QuoteSearchTerms(q.folio, q.revision, q.name, q.business, q.rfc)
 		for _, term := range terms {
-			want[fmt.Sprintf("%s|%d|%d| %s", term, q.id, q.sp, strings.Join(terms, " "))] = true
+			want[fmt.Sprintf("%s|%d|%d|%s|%s| %s", term, q.id, q.sp, q.status, q.validUntil, strings.Join(terms, " "))] = true
 		}
 	}
-	rows, err := d.Reader.Query(`SELECT term || '|' || quote_id || '|' || salesperson_id || '|' || words FROM quote_terms`)
+	rows, err := d.Reader.Query(`SELECT term || '|' || quote_id || '|' || salesperson_id || '|' || status || '|' || valid_until || '|' || words FROM quote_terms`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,9 +22,10 @@ import (
 // its folio folded ("cot20260012", and the revision's "cot20260012r2"), the
 // folio's number without leading zeros ("12"), each folded word of the
 // customer's name and razón social as the quote keeps them, and the RFC.
-// Each row also carries the quote's salesperson and all of its terms
-// ("words"), so a search of several words checks the others, and a
-// salesperson's search their own quotes, inside the one range it reads.
+// Each row also carries the quote's salesperson, status, validity and all
+// of its terms ("words"), so a search of several words checks the others,
+// and a salesperson's search or a status filter their quotes, inside the
+// one range it reads.
 //
 // Triggers keep quote_terms in step with every write to quotes, whoever
 // makes it (the editor, revisions, the Papelera, ARCO anonymisation, the
@@ -202,16 +203,16 @@ func quoteMatches(terms, tokens []string) bool {
 	return true
 }
 
-const (
-	// searchLeadCap: a search reads the index range of its rarest word;
-	// sizing up each word's range stops counting here.
-	searchLeadCap = 20_000
-	// searchMaxArms: a word whose range holds at most this many distinct
-	// terms is read term by term, each range already in id order, merged;
-	// a word with more (one or two letters) is sorted if its range is
-	// short, and otherwise matched against the newest quotes one by one.
-	searchMaxArms = 16
-)
+// searchLeadCap: a search reads the index range of its rarest word; sizing
+// up each word's range stops counting here. (A variable so tests can take
+// every path with a few quotes.)
+var searchLeadCap = 20_000
+
+// searchMaxArms: a word whose range holds at most this many distinct terms
+// is read term by term, each range already in id order, merged; a word with
+// more (one or two letters) is sorted if its range is short, and otherwise
+// matched against the newest quotes one by one.
+const searchMaxArms = 16
 
 // searchList plans a search: tokens are the folded words typed; lo, hi
 // and exactDates the date range's ids (dateIDs).
@@ -219,9 +220,9 @@ const (
 // Every word's range of quote_terms is sized up to searchLeadCap entries,
 // and the rarest one leads: its range is read, and each of its rows checks
 // the other words against the row's words column (instr of " word") and
-// the salesperson against its own column, so a search of several words or
-// a salesperson's own search costs no lookups. Filters on the quote itself
-// (status, customer) look its row up.
+// the salesperson, status and validity against its own columns, so a
+// search of several words, a salesperson's own search or a status filter
+// costs no lookups. A customer filter looks the quote's row up.
 func searchList(ctx context.Context, tx *sql.Tx, f QuoteFilter, tokens []string, lo, hi int64, exactDates bool) (*quoteList, error) {
 	lead, leadN := -1, 0
 	for i, t := range tokens {
@@ -265,7 +266,7 @@ func searchList(ctx context.Context, tx *sql.Tx, f QuoteFilter, tokens []string,
 	if f.CustomerID != 0 {
 		qc.add(`q.customer_id = ?`, f.CustomerID)
 	}
-	statusCondOn(&qc, "q.", f)
+	statusCondOn(&tc, "t.", f)
 	join := ""
 	if len(qc.parts) > 0 {
 		// The term rows lead; each one's quote is read by id.
@@ -336,6 +337,7 @@ func searchList(ctx context.Context, tx *sql.Tx, f QuoteFilter, tokens []string,
 		if f.SalespersonID != 0 {
 			c.add(`q.salesperson_id = ?`, f.SalespersonID)
 		}
+		statusCondOn(&c, "q.", f)
 		dateCond(&c, "q.id", lo, hi, true, f)
 		c.parts = append(c.parts, qc.parts...)
 		c.args = append(c.args, qc.args...)

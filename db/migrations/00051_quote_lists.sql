@@ -40,12 +40,16 @@ CREATE TABLE quote_list_state (
 INSERT INTO quote_list_state (id, backsteps) VALUES (1, 0);
 
 -- The search index (db/quote_search.go): one row per term of each current
--- quote, with its salesperson and all its terms. Derived, like
--- customer_terms: rows are deleted, not soft deleted, and not audited.
+-- quote, with its salesperson, status, validity and all its terms, so a
+-- search checks the other words and those filters without reading the
+-- quote. Derived, like customer_terms: rows are deleted, not soft deleted,
+-- and not audited.
 CREATE TABLE quote_terms (
     term            TEXT    NOT NULL,
     quote_id        INTEGER NOT NULL,
     salesperson_id  INTEGER NOT NULL,
+    status          TEXT    NOT NULL,
+    valid_until     TEXT    NOT NULL,
     words           TEXT    NOT NULL,
     PRIMARY KEY (term, quote_id)
 ) STRICT, WITHOUT ROWID;
@@ -104,8 +108,8 @@ CREATE TRIGGER quote_index_insert AFTER INSERT ON quotes
 BEGIN
     UPDATE quote_list_state SET backsteps = backsteps + 1
         WHERE NEW.created_at < (SELECT p.created_at FROM quotes p WHERE p.id < NEW.id ORDER BY p.id DESC LIMIT 1);
-    INSERT INTO quote_terms (term, quote_id, salesperson_id, words)
-        SELECT j.value, NEW.id, NEW.salesperson_id,
+    INSERT INTO quote_terms (term, quote_id, salesperson_id, status, valid_until, words)
+        SELECT j.value, NEW.id, NEW.salesperson_id, NEW.status, NEW.valid_until,
                quote_search_words(NEW.folio, NEW.revision, NEW.customer_name, NEW.customer_business, NEW.customer_rfc)
         FROM json_each(quote_search_terms(NEW.folio, NEW.revision, NEW.customer_name, NEW.customer_business, NEW.customer_rfc)) j
         WHERE NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL;
@@ -133,11 +137,22 @@ WHEN OLD.folio IS NOT NEW.folio OR OLD.revision IS NOT NEW.revision OR OLD.custo
 BEGIN
     DELETE FROM quote_terms WHERE quote_id = OLD.id
         AND term IN (SELECT value FROM json_each(quote_search_terms(OLD.folio, OLD.revision, OLD.customer_name, OLD.customer_business, OLD.customer_rfc)));
-    INSERT INTO quote_terms (term, quote_id, salesperson_id, words)
-        SELECT j.value, NEW.id, NEW.salesperson_id,
+    INSERT INTO quote_terms (term, quote_id, salesperson_id, status, valid_until, words)
+        SELECT j.value, NEW.id, NEW.salesperson_id, NEW.status, NEW.valid_until,
                quote_search_words(NEW.folio, NEW.revision, NEW.customer_name, NEW.customer_business, NEW.customer_rfc)
         FROM json_each(quote_search_terms(NEW.folio, NEW.revision, NEW.customer_name, NEW.customer_business, NEW.customer_rfc)) j
         WHERE NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL;
+END;
+-- +goose StatementEnd
+
+-- A status or validity change reaches the quote's term rows.
+-- +goose StatementBegin
+CREATE TRIGGER quote_index_status_update AFTER UPDATE OF status, valid_until ON quotes
+WHEN (OLD.status IS NOT NEW.status OR OLD.valid_until IS NOT NEW.valid_until)
+    AND NEW.deleted_at IS NULL AND NEW.superseded_by IS NULL
+BEGIN
+    UPDATE quote_terms SET status = NEW.status, valid_until = NEW.valid_until WHERE quote_id = NEW.id
+        AND term IN (SELECT value FROM json_each(quote_search_terms(NEW.folio, NEW.revision, NEW.customer_name, NEW.customer_business, NEW.customer_rfc)));
 END;
 -- +goose StatementEnd
 
@@ -327,6 +342,7 @@ DROP TRIGGER quote_item_stats_update;
 DROP TRIGGER quote_item_stats_insert;
 DROP TRIGGER quote_index_delete;
 DROP TRIGGER quote_index_stats_update;
+DROP TRIGGER quote_index_status_update;
 DROP TRIGGER quote_index_terms_update;
 DROP TRIGGER quote_index_insert;
 DROP TABLE quote_product_stats;
