@@ -115,7 +115,7 @@ func sizes(ctx context.Context, d *db.DB, path string) error {
 }
 
 func per(n, of int64) float64 { return float64(n) / float64(max(of, 1)) }
-func mb(n int64) string      { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+func mb(n int64) string       { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 
 // readCase is one read to time; run returns what it found, for the table.
 type readCase struct {
@@ -308,4 +308,3 @@ func pages(ctx context.Context, d *db.DB, runs int) error {
 	}
 	return nil
 }
-
