@@ -32,6 +32,11 @@ var scanLine = regexp.MustCompile(`^SCAN (\S+)(?: USING (?:COVERING )?INDEX (\S+
 func TestQuoteQueryPlans(t *testing.T) {
 	fx := newListFixture(t, 2000)
 	ctx := context.Background()
+	// The audit trail plays no part in these plans: its triggers off, the
+	// 10,050 quotes are written in half the time.
+	if err := db.DropAuditTriggers(ctx, fx.d); err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(13, 14))
 	statuses := []string{db.StatusDraft, db.StatusSent, db.StatusSent, db.StatusAccepted, db.StatusRejected, db.StatusCancelled}
 	const chunks, per = 67, 150
