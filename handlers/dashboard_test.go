@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,5 +92,35 @@ func assertNotContains(t *testing.T, what, body string, unwanted ...string) {
 		if strings.Contains(body, u) {
 			t.Errorf("%s shows %q", what, u)
 		}
+	}
+}
+
+// The quote list pages through keyset links: the count, «Más antiguas» to
+// the quotes after the last one shown, «Más recientes» and «Primera página»
+// back; the search and filters ride along in the links.
+func TestQuoteListPages(t *testing.T) {
+	a := testutil.NewApp(t)
+	owner := a.CreateUser(t, auth.RoleOwner, "duena@aluminios.mx")
+	for i := range 30 {
+		dashQuote(t, a, owner.ID, fmt.Sprintf("Cliente %02d García", i), "1000.00")
+	}
+	dashQuote(t, a, owner.ID, "Otra Persona", "1000.00")
+	o := a.Login(t, "duena@aluminios.mx")
+	_, first := o.Get(t, "/cotizaciones?q=garcia")
+	assertContains(t, "first page", first, "30 cotizaciones", "Cliente 29 García", "Cliente 05 García", "Más antiguas")
+	assertNotContains(t, "first page", first, "Cliente 04 García", "Otra Persona", "Más recientes", "Primera página")
+	next := regexp.MustCompile(`href="(/cotizaciones\?q=garcia&amp;antes=\d+)"`).FindStringSubmatch(first)
+	if next == nil {
+		t.Fatalf("no link to the older quotes:\n%s", first)
+	}
+	_, second := o.Get(t, strings.ReplaceAll(next[1], "&amp;", "&"))
+	assertContains(t, "second page", second, "30 cotizaciones", "Cliente 04 García", "Cliente 00 García", "Más recientes", "Primera página")
+	assertNotContains(t, "second page", second, "Cliente 05 García", "Más antiguas")
+	prev := regexp.MustCompile(`href="(/cotizaciones\?q=garcia&amp;despues=\d+)"`).FindStringSubmatch(second)
+	if prev == nil {
+		t.Fatalf("no link back to the newer quotes:\n%s", second)
+	}
+	if _, back := o.Get(t, strings.ReplaceAll(prev[1], "&amp;", "&")); !strings.Contains(back, "Cliente 29 García") || !strings.Contains(back, "Cliente 05 García") {
+		t.Error("«Más recientes» does not lead back to the first page's quotes")
 	}
 }

@@ -76,11 +76,33 @@ func (s *server) quotesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The pager's links keep the filters (as the request wrote them) and
+	// change only the cursor.
 	query := listQuery(c, "antes", "despues")
-	return s.renderPage(c, fiber.StatusOK, "quotes", "quote.list_title", fiber.Map{
-		"Quotes": page.Quotes, "Page": page, "CountCap": pricing.FormatNumber(decimal.NewFromInt(db.QuoteCountCap), 0), "Filter": f, "Statuses": db.QuoteStatuses, "Users": users,
-		"Today": f.Today, "Query": query, "Paged": f.Before > 0 || f.After > 0, "CanWrite": quoteWriters.allowsUser(u),
-	})
+	pageURL := func(key string, id int64) string {
+		parts := query
+		if key != "" {
+			parts += "&" + key + "=" + strconv.FormatInt(id, 10)
+		}
+		if parts = strings.TrimPrefix(parts, "&"); parts == "" {
+			return "/cotizaciones"
+		}
+		return "/cotizaciones?" + parts
+	}
+	data := fiber.Map{
+		"Quotes": page.Quotes, "Page": page, "CountCap": pricing.FormatNumber(decimal.NewFromInt(db.QuoteCountCap), 0), "Filter": f,
+		"Statuses": db.QuoteStatuses, "Users": users, "Today": f.Today, "CanWrite": quoteWriters.allowsUser(u),
+	}
+	if f.Before > 0 || f.After > 0 {
+		data["FirstURL"] = pageURL("", 0)
+	}
+	if page.Newer > 0 {
+		data["NewerURL"] = pageURL("despues", page.Newer)
+	}
+	if page.Older > 0 {
+		data["OlderURL"] = pageURL("antes", page.Older)
+	}
+	return s.renderPage(c, fiber.StatusOK, "quotes", "quote.list_title", data)
 }
 
 func validChoiceOr(v string, allowed []string, fallback string) string {
