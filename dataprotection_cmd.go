@@ -215,13 +215,14 @@ const dataProtectionEvery = 24 * time.Hour
 
 var retentionStartDelay = time.Minute
 
-// dataProtection is serve's background work for data protection: it first
+// dataProtection is serve's background work for data protection (the first
+// retention run waits startDelay after start): it first
 // marks the exports a stop interrupted as failed and finishes any re-seal a
 // crash interrupted, then runs the retention job once
 // a day (a restart does not run it again before a day has passed since the
 // last run) and logs what it purged and the audit chain's newest hash (an
 // outside record of it makes rewriting the chain detectable).
-func dataProtection(ctx context.Context, d *db.DB, logger *slog.Logger) {
+func dataProtection(ctx context.Context, d *db.DB, logger *slog.Logger, startDelay time.Duration) {
 	if err := d.FailInterruptedExports(ctx); err != nil {
 		logger.Error("exports", "err", err)
 	}
@@ -235,7 +236,7 @@ func dataProtection(ctx context.Context, d *db.DB, logger *slog.Logger) {
 		}
 		wait := time.Until(last.Add(dataProtectionEvery))
 		if last.IsZero() || wait < 0 {
-			wait = retentionStartDelay // shortly after start, not during it
+			wait = startDelay // shortly after start, not during it
 		}
 		select {
 		case <-ctx.Done():

@@ -283,7 +283,18 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger) (err error) {
 
 	// The audit trail's jobs (re-seal, retention, exports) log to the audit
 	// category.
-	go dataProtection(ctx, d, logger.With("category", "audit"))
+	// serve waits for them to stop before it returns (and the caller closes
+	// the database they use).
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		dataProtection(jobsCtx, d, logger.With("category", "audit"), retentionStartDelay)
+	}()
+	defer func() {
+		stopJobs()
+		<-jobsDone
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- a.Listener(ln) }()
