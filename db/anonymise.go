@@ -247,7 +247,7 @@ func (db *DB) resealStep(ctx context.Context) (done bool, err error) {
 			if !have[p.table] {
 				continue
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE audit_log SET before = `+redactImage("before", p.columns)+`, after = `+redactImage("after", p.columns)+`
+			res, err := tx.ExecContext(ctx, `UPDATE audit_log SET before = audit_pack(`+redactImage("audit_unpack(before)", p.columns)+`), after = audit_pack(`+redactImage("audit_unpack(after)", p.columns)+`)
 				WHERE id > ?3 AND id <= ?4 AND table_name = '`+p.table+`' AND row_id IN (SELECT id FROM `+p.table+` WHERE `+p.rows+`)`,
 				subject, name, r.CursorID, last)
 			if err != nil {
@@ -260,7 +260,7 @@ func (db *DB) resealStep(ctx context.Context) (done bool, err error) {
 		if err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE id = ?`, last).Scan(&oldLast); err != nil {
 			return false, err
 		}
-		rehash, err := tx.PrepareContext(ctx, `UPDATE audit_log SET hash = audit_hash(coalesce(?, zeroblob(32)), `+auditCanonical("")+`) WHERE id = ? RETURNING hash`)
+		rehash, err := tx.PrepareContext(ctx, `UPDATE audit_log SET hash = audit_hash(coalesce(?, zeroblob(32)), `+auditCanonical("", true)+`) WHERE id = ? RETURNING hash`)
 		if err != nil {
 			return false, err
 		}

@@ -86,7 +86,7 @@ func holdsPersonal(text string) []string {
 func auditText(t *testing.T, d *db.DB) string {
 	t.Helper()
 	var s string
-	if err := d.Reader.QueryRow(`SELECT group_concat(coalesce(before, '') || coalesce(after, ''), ' ') FROM audit_log`).Scan(&s); err != nil {
+	if err := d.Reader.QueryRow(`SELECT group_concat(coalesce(audit_unpack(before), '') || coalesce(audit_unpack(after), ''), ' ') FROM audit_log`).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s

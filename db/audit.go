@@ -266,7 +266,11 @@ func (db *DB) SyncAuditTriggers(ctx context.Context) (changed int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	want := map[string]string{"audit_entries_insert": auditEntriesTrigger()}
+	packed, err := auditImagesPacked(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	want := map[string]string{"audit_entries_insert": auditEntriesTrigger(packed)}
 	for i := range tables {
 		for name, def := range tables[i].triggerSQL(tables[i].Name, "audit_entries", auditRowPrefix) {
 			want[name] = def

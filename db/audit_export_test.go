@@ -19,8 +19,10 @@ func DropAuditTriggers(ctx context.Context, d *DB) error { return d.dropAuditTri
 
 // FillAudit appends n synthetic entries to the audit trail, chained like
 // real ones (each image about 300 bytes), quickly: their digests are
-// computed by SQL and chained in Go, as a staged import's are.
-func FillAudit(ctx context.Context, d *DB, n int) error {
+// computed by SQL and chained in Go, as a staged import's are. packed
+// stores the images packed, as the app writes them; otherwise as text, as
+// entries older than migration 00070 are (verification reads both alike).
+func FillAudit(ctx context.Context, d *DB, n int, packed bool) error {
 	tx, err := d.Writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -28,7 +30,7 @@ func FillAudit(ctx context.Context, d *DB, n int) error {
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE fill (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
 		table_name TEXT NOT NULL, row_id INTEGER, before TEXT, after TEXT,
-		digest BLOB GENERATED ALWAYS AS (audit_row_digest(`+auditCanonical("")+`)) STORED)`); err != nil {
+		digest BLOB GENERATED ALWAYS AS (audit_row_digest(`+auditCanonical("", false)+`)) STORED)`); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
@@ -66,8 +68,12 @@ func FillAudit(ctx context.Context, d *DB, n int) error {
 		head = chainHash(head, dg)
 		hashes = append(hashes, head...)
 	}
+	images := "before, after"
+	if packed {
+		images = "audit_pack(before), audit_pack(after)"
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after, hash)
-		SELECT ?1 + seq, at, actor, action, table_name, row_id, before, after, substr(?2, (seq - 1) * 32 + 1, 32) FROM fill ORDER BY seq`, headID, hashes); err != nil {
+		SELECT ?1 + seq, at, actor, action, table_name, row_id, `+images+`, substr(?2, (seq - 1) * 32 + 1, 32) FROM fill ORDER BY seq`, headID, hashes); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DROP TABLE temp.fill`); err != nil {

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -31,14 +32,19 @@ import (
 // auditCanonical is the canonical row as an SQL expression over the
 // columns of audit_log (or audit_entries' NEW.), prefix being "" or "NEW.".
 // Lengths are in bytes; NULL is N, which no length-prefixed value can be.
-func auditCanonical(p string) string {
+// packed says the images are audit_log's, stored packed (auditpack.go):
+// the canonical row always holds their JSON text.
+func auditCanonical(p string, packed bool) string {
 	field := func(c string) string { return "octet_length(" + p + c + ") || ':' || " + p + c }
-	nullable := func(c string) string {
+	image := func(c string) string {
+		if packed {
+			return "CASE WHEN " + p + c + " IS NULL THEN 'N' ELSE audit_image_field(" + p + c + ") END"
+		}
 		return "CASE WHEN " + p + c + " IS NULL THEN 'N' ELSE " + field(c) + " END"
 	}
 	return strings.Join([]string{
 		field("at"), field("actor"), field("action"), field("table_name"),
-		"coalesce(" + p + "row_id, 'N')", nullable("before"), nullable("after"),
+		"coalesce(" + p + "row_id, 'N')", image("before"), image("after"),
 	}, " || '|' || ")
 }
 
@@ -114,6 +120,9 @@ func registerAuditFuncs(conn *sqlite3.SQLiteConn) error {
 		{"audit_hash", auditHash, false},
 		{"audit_row_digest", auditRowDigest, true},
 		{"audit_digest", auditDigest, true},
+		{"audit_pack", auditPack, true},
+		{"audit_unpack", auditUnpack, true},
+		{"audit_image_field", auditImageField, true},
 	} {
 		if err := conn.RegisterFunc(f.name, f.impl, f.pure); err != nil {
 			return fmt.Errorf("db: register %s: %w", f.name, err)
@@ -124,13 +133,24 @@ func registerAuditFuncs(conn *sqlite3.SQLiteConn) error {
 
 // auditEntriesTrigger is the trigger every audit row is written through: it
 // numbers the row after the newest one (or the anchor) and chains its hash.
-// SyncAuditTriggers keeps it as written here.
-func auditEntriesTrigger() string {
+// SyncAuditTriggers keeps it as written here. packed: audit_log stores
+// packed images (migration 00070); a schema migrated below it gets text.
+func auditEntriesTrigger(packed bool) string {
+	before, after := "NEW.before", "NEW.after"
+	if packed {
+		before, after = "audit_pack(NEW.before)", "audit_pack(NEW.after)"
+	}
 	return "CREATE TRIGGER audit_entries_insert INSTEAD OF INSERT ON audit_entries BEGIN\n" +
 		"    INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after, hash)\n" +
-		"    SELECT h.id + 1, NEW.at, NEW.actor, NEW.action, NEW.table_name, NEW.row_id, NEW.before, NEW.after,\n" +
-		"           audit_hash(coalesce(h.hash, zeroblob(32)), " + auditCanonical("NEW.") + ")\n" +
+		"    SELECT h.id + 1, NEW.at, NEW.actor, NEW.action, NEW.table_name, NEW.row_id, " + before + ", " + after + ",\n" +
+		"           audit_hash(coalesce(h.hash, zeroblob(32)), " + auditCanonical("NEW.", false) + ")\n" +
 		"    FROM (SELECT coalesce((SELECT id FROM audit_log ORDER BY id DESC LIMIT 1), a.upto_id) AS id,\n" +
 		"                 coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), a.hash) AS hash\n" +
 		"          FROM audit_anchor a WHERE a.id = 1) h;\nEND"
+}
+
+// auditImagesPacked reports whether audit_log's images are stored packed.
+func auditImagesPacked(ctx context.Context, q queryer) (bool, error) {
+	types, err := queryColumn[string](ctx, q, `SELECT upper(type) FROM pragma_table_info('audit_log') WHERE name = 'before'`)
+	return len(types) == 1 && types[0] == "ANY", err
 }

@@ -254,7 +254,7 @@ func verifyRange(ctx context.Context, q rowQueryer, st *auditChainState, lo, hi 
 		WHERE a.id BETWEEN ?1 AND ?2 AND (
 			(p.id IS NULL AND a.id != ?5 + 1)
 			OR a.hash IS NOT audit_hash(CASE WHEN a.id = ?3 THEN ?4 WHEN a.id = ?5 + 1 THEN coalesce(?6, zeroblob(32)) ELSE p.hash END,
-			                            `+auditCanonical("a.")+`))
+			                            `+auditCanonical("a.", true)+`))
 		ORDER BY a.id LIMIT 1`, lo, hi, st.boundary, st.boundaryHash, st.anchorID, st.anchorHash).Scan(&id, &at, &table, &linked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -317,7 +317,7 @@ func (db *DB) FindAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, erro
 	if limit <= 0 || limit > maxAuditPage {
 		limit = 50
 	}
-	q := `SELECT id, at, actor, action, table_name, coalesce(row_id, 0), before, after FROM audit_log`
+	q := `SELECT id, at, actor, action, table_name, coalesce(row_id, 0), audit_unpack(before), audit_unpack(after) FROM audit_log`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -380,7 +380,7 @@ var auditChildren = map[string]struct{ table, fk string }{
 // RecordHistory is a record's history, oldest first, with its children's
 // entries (a quote's lines…) in between where they happened.
 func (db *DB) RecordHistory(ctx context.Context, table string, id int64) ([]*AuditEntry, error) {
-	q := `SELECT id, at, actor, action, table_name, coalesce(row_id, 0), before, after FROM audit_log WHERE (table_name = ?1 AND row_id = ?2)`
+	q := `SELECT id, at, actor, action, table_name, coalesce(row_id, 0), audit_unpack(before), audit_unpack(after) FROM audit_log WHERE (table_name = ?1 AND row_id = ?2)`
 	if c, ok := auditChildren[table]; ok {
 		q += ` OR (table_name = '` + c.table + `' AND row_id IN (SELECT id FROM ` + c.table + ` WHERE ` + c.fk + ` = ?2))`
 	}

@@ -422,11 +422,14 @@ func auditStaging(ctx context.Context, tx *sql.Tx) error {
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_tables'`).Scan(&n); err != nil || n == 0 {
 		return err // a schema without the audit trail (tests of older versions)
 	}
-	// Each pending entry's row digest is computed as it is written (a
-	// generated column), so the swap only chains 32-byte digests.
+	// Each pending entry's row digest and packed images are computed as it
+	// is written (generated columns), so the swap only chains 32-byte
+	// digests and copies bytes.
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE `+stageAudit+` (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
 		action TEXT NOT NULL, table_name TEXT NOT NULL, row_id INTEGER, before TEXT, after TEXT,
-		digest BLOB GENERATED ALWAYS AS (audit_row_digest(`+auditCanonical("")+`)) STORED)`); err != nil {
+		digest BLOB GENERATED ALWAYS AS (audit_row_digest(`+auditCanonical("", false)+`)) STORED,
+		packed_before GENERATED ALWAYS AS (audit_pack(before)) STORED,
+		packed_after GENERATED ALWAYS AS (audit_pack(after)) STORED)`); err != nil {
 		return err
 	}
 	tables, err := auditTables(ctx, tx)
@@ -525,7 +528,7 @@ func moveStagedAudit(ctx context.Context, tx *sql.Tx, digests [][]byte) error {
 	}
 	if len(hashes) > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after, hash)
-			SELECT ?1 + seq, at, actor, action, table_name, row_id, before, after, substr(?2, (seq - 1) * 32 + 1, 32)
+			SELECT ?1 + seq, at, actor, action, table_name, row_id, packed_before, packed_after, substr(?2, (seq - 1) * 32 + 1, 32)
 			FROM `+stageAudit+` ORDER BY seq`, headID, hashes); err != nil {
 			return err
 		}

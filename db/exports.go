@@ -264,7 +264,7 @@ func queryTable(ctx context.Context, tx *sql.Tx, dt DataTable, query string, arg
 }
 
 // auditColumns are the columns of the audit entries an export carries.
-const auditExportColumns = `id, at, actor, action, table_name, row_id, before, after, hex(hash) AS hash`
+const auditExportColumns = `id, at, actor, action, table_name, row_id, audit_unpack(before) AS before, audit_unpack(after) AS after, hex(hash) AS hash`
 
 func readAudit(ctx context.Context, tx *sql.Tx, name, where string, args ...any) (DataTable, error) {
 	dt := DataTable{Name: name, Columns: []string{"id", "at", "actor", "action", "table_name", "row_id", "before", "after", "hash"}}
