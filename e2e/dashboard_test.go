@@ -67,6 +67,7 @@ func TestDashboardOnPhone(t *testing.T) {
 	if cls := layoutShift(t, b); cls >= 0.05 {
 		t.Errorf("home with the Tablero: layout shift %.3f, want < 0.05", cls)
 	}
+	b.Do(t, "scroll to the Tablero", chromedp.Evaluate[chromedp.Void](`document.getElementById("tablero").scrollIntoView()`))
 	b.Screenshot(t, "tablero")
 	for _, id := range []string{"chart-months", "chart-salespeople", "chart-products", "chart-customers"} {
 		box := Eval[[]float64](t, b, fmt.Sprintf(`(function(){

@@ -225,6 +225,7 @@ func storeCases(ctx context.Context, d *db.DB) ([]readCase, error) {
 		list("search + status aceptada", db.QuoteFilter{Search: "hernandez", Status: db.StatusAccepted}),
 		dash("dashboard, last 12 months", db.DashboardFilter{FromMonth: month(11), ToMonth: month(0)}),
 		dash("dashboard, last 12 months, one salesperson", db.DashboardFilter{FromMonth: month(11), ToMonth: month(0), SalespersonID: spID}),
+		dash("dashboard, 24 months", db.DashboardFilter{FromMonth: month(23), ToMonth: month(0)}),
 		dash("dashboard, 36 months", db.DashboardFilter{FromMonth: month(35), ToMonth: month(0)}),
 	)
 	return cases, nil
