@@ -47,6 +47,14 @@ func (db *DB) CreateQuotesInOneTransaction(ctx context.Context, qs []*Quote, pre
 	return tx.Commit()
 }
 
+// SetSearchCountScan changes how many index entries a search's count
+// checks one by one.
+func SetSearchCountScan(n int) func() {
+	old := searchCountScan
+	searchCountScan = n
+	return func() { searchCountScan = old }
+}
+
 // SetSearchLeadCap changes how far a search sizes up a word's range (so a
 // few quotes take the paths of many) and returns a function that restores it.
 func SetSearchLeadCap(n int) func() {

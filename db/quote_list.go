@@ -42,9 +42,12 @@ const (
 type QuotePage struct {
 	Quotes []*Quote
 	// Count is the number of matches, exact unless More: more than
-	// QuoteCountCap match.
-	Count int
-	More  bool
+	// QuoteCountCap match; or AtLeast: a search whose words or filters are
+	// checked row by row stopped counting after searchCountScan index
+	// entries, having found Count matches among them.
+	Count   int
+	More    bool
+	AtLeast bool
 	// Newer and Older are the cursors of the neighbouring pages (After and
 	// Before of their filters); 0 when there is none.
 	Newer, Older int64
@@ -71,11 +74,11 @@ func (db *DB) FindQuotes(ctx context.Context, f QuoteFilter) (*QuotePage, error)
 	if p == nil { // nothing can match (a date range without quotes, a word no quote has)
 		return page, nil
 	}
-	if page.Count, err = p.count(ctx, tx); err != nil {
+	if page.Count, page.AtLeast, err = p.count(ctx, tx); err != nil {
 		return nil, fmt.Errorf("db: count quotes: %w", err)
 	}
 	if page.Count > QuoteCountCap {
-		page.Count, page.More = QuoteCountCap, true
+		page.Count, page.More, page.AtLeast = QuoteCountCap, true, false
 	}
 	newer := f.After > 0 && f.Before == 0
 	cursor := f.Before
@@ -161,10 +164,11 @@ func readQuotes(ctx context.Context, tx *sql.Tx, ids []int64) ([]*Quote, error) 
 
 // quoteList is how one filter reads its quotes: ids pages through the
 // matches from a cursor (newest first, or oldest first after it when
-// newer), count counts them up to QuoteCountCap + 1.
+// newer), count counts them up to QuoteCountCap + 1 (or a lower bound,
+// atLeast).
 type quoteList struct {
 	ids   func(ctx context.Context, tx *sql.Tx, cursor int64, newer bool, limit int) ([]int64, error)
-	count func(ctx context.Context, tx *sql.Tx) (int, error)
+	count func(ctx context.Context, tx *sql.Tx) (n int, atLeast bool, err error)
 }
 
 // current is the partial-index condition of every list index: a quote
@@ -250,11 +254,11 @@ func planQuoteList(ctx context.Context, tx *sql.Tx, f QuoteFilter) (*quoteList, 
 			q, args := pageSQL(from, "id", c, cursor, newer, limit)
 			return listColumn[int64](ctx, tx, q, args...)
 		},
-		count: func(ctx context.Context, tx *sql.Tx) (int, error) {
+		count: func(ctx context.Context, tx *sql.Tx) (int, bool, error) {
 			var n int
 			err := queryRow(ctx, tx, `SELECT count(*) FROM (SELECT 1 FROM `+from+` WHERE `+c.String()+` LIMIT ?)`,
 				append(slices.Clone(c.args), QuoteCountCap+1)...).Scan(&n)
-			return n, err
+			return n, false, err
 		},
 	}, nil
 }

@@ -188,7 +188,7 @@ func mustTime(s string) time.Time {
 
 // walk reads every page of f, newest first, and then back from the last
 // page to the first through the Newer cursors.
-func walk(t *testing.T, d *db.DB, f db.QuoteFilter) (ids []int64, count int, more bool) {
+func walk(t *testing.T, d *db.DB, f db.QuoteFilter) (ids []int64, count int, more, atLeast bool) {
 	t.Helper()
 	ctx := context.Background()
 	var pages [][]int64
@@ -198,7 +198,7 @@ func walk(t *testing.T, d *db.DB, f db.QuoteFilter) (ids []int64, count int, mor
 			t.Fatalf("%+v: %v", f, err)
 		}
 		if len(pages) == 0 {
-			count, more = p.Count, p.More
+			count, more, atLeast = p.Count, p.More, p.AtLeast
 		}
 		var page []int64
 		for _, q := range p.Quotes {
@@ -232,7 +232,7 @@ func walk(t *testing.T, d *db.DB, f db.QuoteFilter) (ids []int64, count int, mor
 			t.Errorf("%+v: page %d going back: Newer %d", f, i, p.Newer)
 		}
 	}
-	return ids, count, more
+	return ids, count, more, atLeast
 }
 
 // Every filter, alone and combined, lists exactly the quotes that match it,
@@ -279,21 +279,37 @@ func TestQuoteListMatchesEveryFilter(t *testing.T) {
 	}
 	// With a low cap, searches take the paths a million quotes make them
 	// take: a common word's range read in full and sorted, or the newest
-	// quotes matched one by one.
-	for _, leadCap := range []int{20_000, 40} {
-		restore := db.SetSearchLeadCap(leadCap)
+	// quotes matched one by one; with a low count scan, a search checking
+	// other words or filters entry by entry counts "at least".
+	var lowerBounds int
+	for _, caps := range []struct{ lead, scan int }{{20_000, 10_000}, {40, 10_000}, {40, 25}} {
+		restore := db.SetSearchLeadCap(caps.lead)
+		restoreScan := db.SetSearchCountScan(caps.scan)
 		for _, f := range filters {
 			f.Today, f.Limit = today, 7
 			want := expected(all, f)
-			got, count, more := walk(t, fx.d, f)
+			got, count, more, atLeast := walk(t, fx.d, f)
 			if !slices.Equal(got, want) {
-				t.Errorf("cap %d, %+v: listed %d quotes %v…, want %d %v…", leadCap, f, len(got), head(got), len(want), head(want))
+				t.Errorf("caps %+v, %+v: listed %d quotes %v…, want %d %v…", caps, f, len(got), head(got), len(want), head(want))
 			}
-			if count != len(want) || more {
-				t.Errorf("cap %d, %+v: count %d (more %v), want %d", leadCap, f, count, more, len(want))
+			switch {
+			case atLeast:
+				lowerBounds++
+				if count > len(want) || more {
+					t.Errorf("caps %+v, %+v: at least %d (more %v), but %d match", caps, f, count, more, len(want))
+				}
+				if caps.scan >= 10_000 {
+					t.Errorf("caps %+v, %+v: a lower bound (%d of %d) with the range read in full", caps, f, count, len(want))
+				}
+			case count != len(want) || more:
+				t.Errorf("caps %+v, %+v: count %d (more %v), want %d", caps, f, count, more, len(want))
 			}
 		}
+		restoreScan()
 		restore()
+	}
+	if lowerBounds == 0 {
+		t.Error("no search counted a lower bound with a count scan of 25")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -208,6 +209,11 @@ func quoteMatches(terms, tokens []string) bool {
 // every path with a few quotes.)
 var searchLeadCap = 20_000
 
+// searchCountScan is how many index entries a search's count reads when
+// each must be checked for other words or filters: beyond it the count
+// shown is "at least" what was found. (A variable so tests can reach it.)
+var searchCountScan = QuoteCountCap
+
 // searchMaxArms: a word whose range holds at most this many distinct terms
 // is read term by term, each range already in id order, merged; a word with
 // more (one or two letters) is sorted if its range is short, and otherwise
@@ -282,17 +288,39 @@ func searchList(ctx context.Context, tx *sql.Tx, f QuoteFilter, tokens []string,
 		return c.String(), c.args
 	}
 	rangeFrom, rangeTo := prefixRange(tokens[lead])
-	count := func(ctx context.Context, tx *sql.Tx) (int, error) {
-		w, args := where(`t.term >= ? AND t.term < ?`, rangeFrom, rangeTo)
+	count := func(ctx context.Context, tx *sql.Tx) (int, bool, error) {
+		lead, leadArgs := `t.term >= ? AND t.term < ?`, []any{rangeFrom, rangeTo}
 		sel := `SELECT DISTINCT t.quote_id`
 		if len(terms) == 1 {
-			w, args = where(`t.term = ?`, terms[0])
+			lead, leadArgs = `t.term = ?`, []any{terms[0]}
 			sel = `SELECT t.quote_id`
 		}
 		var n int
-		err := queryRow(ctx, tx, `SELECT count(*) FROM (`+sel+` FROM quote_terms t`+join+` WHERE `+w+` LIMIT ?)`,
-			append(args, QuoteCountCap+1)...).Scan(&n)
-		return n, err
+		if len(tc.parts)+len(qc.parts) == 0 || leadN < searchLeadCap {
+			// Every entry read is a match, or the range is short.
+			w, args := where(lead, leadArgs...)
+			err := queryRow(ctx, tx, `SELECT count(*) FROM (`+sel+` FROM quote_terms t`+join+` WHERE `+w+` LIMIT ?)`,
+				append(args, QuoteCountCap+1)...).Scan(&n)
+			return n, false, err
+		}
+		// Other words or filters are checked entry by entry over a long
+		// range (two common surnames): read at most searchCountScan
+		// entries of it; if the range goes on, what was found is a lower
+		// bound.
+		var c cond
+		c.parts = append(c.parts, tc.parts...)
+		c.args = append(c.args, tc.args...)
+		c.parts = append(c.parts, qc.parts...)
+		c.args = append(c.args, qc.args...)
+		var scanned int
+		args := append(append(slices.Clone(c.args), leadArgs...), searchCountScan)
+		counted := `count(DISTINCT iif(` + c.String() + `, t.quote_id, NULL))`
+		if len(terms) == 1 {
+			counted = `count(iif(` + c.String() + `, 1, NULL))`
+		}
+		err := queryRow(ctx, tx, `SELECT `+counted+`, count(*)
+			FROM (SELECT * FROM quote_terms WHERE `+strings.ReplaceAll(lead, "t.", "")+` LIMIT ?) t`+join, args...).Scan(&n, &scanned)
+		return n, scanned == searchCountScan && n <= QuoteCountCap, err
 	}
 	cursorCond := func(col string, cursor int64, newer bool) (string, []any, string) {
 		switch {

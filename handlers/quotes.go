@@ -90,7 +90,8 @@ func (s *server) quotesPage(c *fiber.Ctx) error {
 		return "/cotizaciones?" + parts
 	}
 	data := fiber.Map{
-		"Quotes": page.Quotes, "Page": page, "CountCap": pricing.FormatNumber(decimal.NewFromInt(db.QuoteCountCap), 0), "Filter": f,
+		"Quotes": page.Quotes, "Page": page, "CountCap": pricing.FormatNumber(decimal.NewFromInt(db.QuoteCountCap), 0),
+		"CountShown": pricing.FormatNumber(decimal.NewFromInt(int64(page.Count)), 0), "Filter": f,
 		"Statuses": db.QuoteStatuses, "Users": users, "Today": f.Today, "CanWrite": quoteWriters.allowsUser(u),
 	}
 	if f.Before > 0 || f.After > 0 {

@@ -180,6 +180,9 @@ func storeCases(ctx context.Context, d *db.DB) ([]readCase, error) {
 			if p.More {
 				return fmt.Sprintf("más de %d", db.QuoteCountCap), nil
 			}
+			if p.AtLeast {
+				return fmt.Sprintf("al menos %d", p.Count), nil
+			}
 			return fmt.Sprint(p.Count), nil
 		}}
 	}
