@@ -217,14 +217,18 @@ var retentionStartDelay = time.Minute
 
 // dataProtection is serve's background work for data protection (the first
 // retention run waits startDelay after start): it first
-// marks the exports a stop interrupted as failed and finishes any re-seal a
-// crash interrupted, then runs the retention job once
+// marks the exports a stop interrupted as failed, chains the audit entries
+// of a catalogue import a crash left waiting (db/auditpending.go) and
+// finishes any re-seal a crash interrupted, then runs the retention job once
 // a day (a restart does not run it again before a day has passed since the
 // last run) and logs what it purged and the audit chain's newest hash (an
 // outside record of it makes rewriting the chain detectable).
 func dataProtection(ctx context.Context, d *db.DB, logger *slog.Logger, startDelay time.Duration) {
 	if err := d.FailInterruptedExports(ctx); err != nil {
 		logger.Error("exports", "err", err)
+	}
+	if err := d.DrainPendingAudit(ctx); err != nil && ctx.Err() == nil {
+		logger.Error("audit: chaining a catalogue import's entries", "err", err)
 	}
 	if err := d.RunReseals(ctx); err != nil && ctx.Err() == nil {
 		logger.Error("audit re-seal", "err", err)

@@ -7,11 +7,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"cotizador/app"
 )
 
 // Applying an import plan (catalog_import.go). SQLite has one writer, and
@@ -43,9 +47,9 @@ const (
 	stageBOMIndex = stagePrefix + "bom_lines_product"
 	// stageAudit holds the audit entries of the writes made to the copy
 	// (audit triggers on the copy, made after it is filled, record them
-	// there); the swap moves them into the audit trail, so the import is
-	// audited in the transaction that makes it visible. stageAuditPrefix
-	// names those triggers.
+	// there); the swap keeps them, in the transaction that makes the
+	// import visible, for the trail to chain right after
+	// (auditpending.go). stageAuditPrefix names those triggers.
 	stageAudit       = stagePrefix + "audit"
 	stageAuditPrefix = "audit_stage_"
 )
@@ -245,7 +249,16 @@ func (db *DB) applyStaged(ctx context.Context, p *importPlan, res *ImportResult)
 		}
 		digests = append(digests, fresh...)
 	}
-	return batch("swap", func(tx *sql.Tx) error { return swapStaging(ctx, tx, p.now, digests) })
+	if err := batch("swap", func(tx *sql.Tx) error { return swapStaging(ctx, tx, p, digests) }); err != nil {
+		return err
+	}
+	// The import is in; its audit entries are kept in the database and
+	// chained now, in short transactions (auditpending.go). A failure here
+	// does not undo the import: serve chains them at its next start.
+	if err := db.DrainPendingAudit(context.WithoutCancel(ctx)); err != nil {
+		slog.Error("audit: chaining a catalogue import's entries", "err", err)
+	}
+	return nil
 }
 
 // createStaging creates the empty copy: each catalogue table as the live
@@ -280,7 +293,15 @@ func createStaging(ctx context.Context, tx *sql.Tx, owner string) error {
 // and triggers are made again on it, under the same names and with the
 // same SQL. The catalogue version moves once, as the triggers would have
 // moved it.
-func swapStaging(ctx context.Context, tx *sql.Tx, now string, digests [][]byte) error {
+func swapStaging(ctx context.Context, tx *sql.Tx, p *importPlan, digests [][]byte) error {
+	var version int64
+	if err := tx.QueryRowContext(ctx, `SELECT version + 1 FROM catalog_meta WHERE id = 1`).Scan(&version); err != nil {
+		return err
+	}
+	var audited int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, stageAudit).Scan(&audited); err != nil {
+		return err
+	}
 	type object struct{ kind, def string }
 	var objects []object
 	rows, err := tx.QueryContext(ctx, `SELECT type, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
@@ -330,6 +351,11 @@ func swapStaging(ctx context.Context, tx *sql.Tx, now string, digests [][]byte) 
 	for i := len(catalogTables) - 1; i >= 0; i-- {
 		stmts = append(stmts, `DROP TABLE `+retiredPrefix+catalogTables[i])
 	}
+	pending := pendingAuditPrefix + strconv.FormatInt(version, 10)
+	if audited > 0 {
+		// The import's audit entries stay, to be chained after the swap.
+		stmts = append(stmts, `ALTER TABLE `+stageAudit+` RENAME TO `+pending)
+	}
 	for _, o := range objects {
 		stmts = append(stmts, o.def)
 	}
@@ -341,10 +367,16 @@ func swapStaging(ctx context.Context, tx *sql.Tx, now string, digests [][]byte) 
 			return err
 		}
 	}
-	if err := moveStagedAudit(ctx, tx, digests); err != nil {
-		return err
+	if audited > 0 {
+		at, err := app.ParseTime(p.now)
+		if err != nil {
+			return err
+		}
+		if err := keepStagedAudit(ctx, tx, pending, version, at, p.actor, digests); err != nil {
+			return err
+		}
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE catalog_meta SET version = version + 1, changed_at = ? WHERE id = 1`, now)
+	_, err = tx.ExecContext(ctx, `UPDATE catalog_meta SET version = ?, changed_at = ? WHERE id = 1`, version, p.now)
 	return err
 }
 
@@ -497,42 +529,4 @@ func stagedDigests(ctx context.Context, tx *sql.Tx, skip int) ([][]byte, error) 
 		out = append(out, d)
 	}
 	return out, rows.Err()
-}
-
-// moveStagedAudit appends the copy's pending entries to the audit trail, in
-// the order they were written, in the swap's transaction: their hashes are
-// chained here from the digests the staging batches read (one SHA-256 of 64
-// bytes each), and the rows are copied by one INSERT … SELECT.
-func moveStagedAudit(ctx context.Context, tx *sql.Tx, digests [][]byte) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, stageAudit).Scan(&n); err != nil || n == 0 {
-		return err
-	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+stageAudit).Scan(&n); err != nil {
-		return err
-	}
-	if n != len(digests) {
-		return fmt.Errorf("db: %d staged audit entries, %d digests", n, len(digests))
-	}
-	var headID int64
-	var head []byte
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT id FROM audit_log ORDER BY id DESC LIMIT 1), upto_id),
-		coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), hash) FROM audit_anchor WHERE id = 1`).Scan(&headID, &head); err != nil {
-		return err
-	}
-	hashes := make([]byte, 0, 32*len(digests))
-	prev := head
-	for _, d := range digests {
-		prev = chainHash(prev, d)
-		hashes = append(hashes, prev...)
-	}
-	if len(hashes) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, table_name, row_id, before, after, hash)
-			SELECT ?1 + seq, at, actor, action, table_name, row_id, packed_before, packed_after, substr(?2, (seq - 1) * 32 + 1, 32)
-			FROM `+stageAudit+` ORDER BY seq`, headID, hashes); err != nil {
-			return err
-		}
-	}
-	_, err := tx.ExecContext(ctx, `DROP TABLE `+stageAudit)
-	return err
 }

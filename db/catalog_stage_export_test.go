@@ -29,3 +29,11 @@ func SchemaObjects(ctx context.Context, d *DB) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// SetPendingBatch changes how many pending audit entries a drain
+// transaction chains.
+func SetPendingBatch(n int) func() {
+	old := pendingBatch
+	pendingBatch = n
+	return func() { pendingBatch = old }
+}
