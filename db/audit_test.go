@@ -571,25 +571,32 @@ func TestAuditMigrateDownAndUp(t *testing.T) {
 	verifyOK(t, d)
 }
 
+// catalogueAudit lists the catalogue tables' audit entries as text, in
+// the order given.
+func catalogueAudit(t *testing.T, d *db.DB, order string) []string {
+	t.Helper()
+	rows, err := d.Reader.Query(`SELECT action || ' ' || table_name || ' ' || coalesce(row_id, '') || ' ' || coalesce(audit_unpack(before), '') || ' ' || coalesce(audit_unpack(after), '')
+		FROM audit_log WHERE table_name IN ('materials', 'colours', 'colour_prices', 'products', 'bom_lines') ORDER BY ` + order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 // A staged catalogue import (written into a copy and swapped in) is audited
 // entry for entry like the same import applied in one transaction, and the
 // chain holds.
 func TestStagedImportIsAudited(t *testing.T) {
-	entries := func(d *db.DB) []string {
-		rows, err := d.Reader.Query(`SELECT action || ' ' || table_name || ' ' || coalesce(row_id, '') || ' ' || coalesce(before, '') || ' ' || coalesce(after, '')
-			FROM audit_log WHERE table_name IN ('materials', 'colours', 'colour_prices', 'products', 'bom_lines') ORDER BY table_name, row_id, id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			rows.Scan(&s)
-			out = append(out, s)
-		}
-		return out
-	}
+	entries := func(d *db.DB) []string { return catalogueAudit(t, d, "table_name, row_id, id") }
 	direct := migratedDB(t)
 	staged := migratedDB(t)
 	m, p := generatedCatalogue(300, 60)
@@ -624,21 +631,7 @@ func TestStagedImportIsAudited(t *testing.T) {
 // entries altered while they wait are refused, not chained.
 func TestStagedImportAuditKeptAcrossACrash(t *testing.T) {
 	ctx := context.Background()
-	catalogueEntries := func(d *db.DB) []string {
-		rows, err := d.Reader.Query(`SELECT action || ' ' || table_name || ' ' || coalesce(row_id, '') || ' ' || coalesce(audit_unpack(before), '') || ' ' || coalesce(audit_unpack(after), '')
-			FROM audit_log WHERE table_name IN ('materials', 'colours', 'colour_prices', 'products', 'bom_lines') ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			rows.Scan(&s)
-			out = append(out, s)
-		}
-		return out
-	}
+	catalogueEntries := func(d *db.DB) []string { return catalogueAudit(t, d, "id") }
 	pendingTables := func(d *db.DB) int {
 		var n int
 		d.Reader.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name LIKE 'audit\_pending\_%' ESCAPE '\'`).Scan(&n)
