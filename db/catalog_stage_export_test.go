@@ -37,3 +37,22 @@ func SetPendingBatch(n int) func() {
 	pendingBatch = n
 	return func() { pendingBatch = old }
 }
+
+// SetTopCustomersBudget changes how many candidates the Tablero's top
+// customers check before grouping the range's counters instead.
+func SetTopCustomersBudget(n int) func() {
+	old := topCustomersBudget
+	topCustomersBudget = n
+	return func() { topCustomersBudget = old }
+}
+
+// GroupedTopCustomers is the Tablero's top customers worked out by
+// grouping the range's counter rows.
+func GroupedTopCustomers(ctx context.Context, d *DB, f DashboardFilter) ([]NamedFigures, error) {
+	tx, err := d.Reader.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return groupedTopCustomers(ctx, tx, f)
+}

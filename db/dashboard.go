@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
+	"sort"
 	"time"
 )
 
@@ -113,15 +116,7 @@ func (db *DB) Dashboard(ctx context.Context, f DashboardFilter) (*Dashboard, err
 	}); err != nil {
 		return nil, err
 	}
-	// Customers who bought, from the counters' partial index of won rows.
-	if err := scanFigures(ctx, tx, `SELECT coalesce(cu.name, ''), s.customer_id, 0, 0, s.won, s.won_cents FROM (
-			SELECT customer_id, sum(won) AS won, sum(won_cents) AS won_cents
-			FROM quote_customer_stats INDEXED BY quote_customer_stats_won
-			WHERE won > 0 AND `+c.String()+` AND customer_id <> 0 GROUP BY customer_id
-			ORDER BY won_cents DESC, customer_id LIMIT ?) s
-		LEFT JOIN customers cu ON cu.id = s.customer_id ORDER BY s.won_cents DESC, s.customer_id`, append(c.args, f.Top), func(name string, id int64, fg Figures) {
-		d.Customers = append(d.Customers, NamedFigures{ID: id, Name: name, Figures: fg})
-	}); err != nil {
+	if d.Customers, err = topCustomers(ctx, tx, f); err != nil {
 		return nil, err
 	}
 	if err := scanFigures(ctx, tx, `SELECT s.product_code, 0, s.quoted, s.quoted_cents, s.won, s.won_cents FROM (
@@ -173,4 +168,97 @@ func scanFigures(ctx context.Context, tx *sql.Tx, query string, args []any, row 
 		row(key, id, f)
 	}
 	return rows.Err()
+}
+
+// topCustomersBudget: past this many candidates (a range long ago, whose
+// best customers are not the best overall), the top customers are worked
+// out by grouping the range's counter rows instead.
+var topCustomersBudget = 2048
+
+// topCustomers is the f.Top customers who won the most in the range (then
+// by id), with what they won. Candidates come largest amount won over all
+// time first (quote_customer_totals, migration 00071), each one's amount
+// in the range read from its own counters, 64 at a time: as a customer's
+// amount in the range is at most their amount over all time, the first
+// candidate whose all-time amount is below the last of a full list ends
+// the search. Customers with wins of no amount are not candidates: when
+// the list is not full without them, or after topCustomersBudget
+// candidates, the range's counter rows are grouped instead.
+func topCustomers(ctx context.Context, tx *sql.Tx, f DashboardFilter) ([]NamedFigures, error) {
+	var top []NamedFigures
+	full := func() bool { return len(top) == f.Top }
+	spCond := ""
+	args := []any{f.SalespersonID, f.FromMonth, f.ToMonth}
+	if f.SalespersonID != 0 {
+		spCond = ` AND s.salesperson_id = ?1`
+	}
+	q := `SELECT '', c.customer_id, c.won_cents, 0, coalesce(sum(s.won), 0), coalesce(sum(s.won_cents), 0)
+		FROM (SELECT customer_id, won_cents FROM quote_customer_totals INDEXED BY quote_customer_totals_won
+			WHERE salesperson_id = ?1 AND won_cents > 0 AND (won_cents < ?4 OR (won_cents = ?4 AND customer_id > ?5))
+			ORDER BY won_cents DESC, customer_id LIMIT 64) c
+		LEFT JOIN quote_customer_stats s INDEXED BY quote_customer_stats_customer
+			ON s.customer_id = c.customer_id AND s.month >= ?2 AND s.month <= ?3 AND s.won > 0` + spCond + `
+		GROUP BY c.customer_id ORDER BY c.won_cents DESC, c.customer_id`
+	lastTotal, lastID := int64(math.MaxInt64), int64(0)
+	for checked := 0; ; {
+		n, done := 0, false
+		err := scanFigures(ctx, tx, q, append(args, lastTotal, lastID), func(_ string, id int64, fg Figures) {
+			n++
+			total := fg.Quoted // the candidate's amount won over all time
+			lastTotal, lastID = total, id
+			if done || (full() && total < top[len(top)-1].WonCents) {
+				done = true
+				return
+			}
+			if fg.Won == 0 {
+				return
+			}
+			c := NamedFigures{ID: id, Figures: Figures{Won: fg.Won, WonCents: fg.WonCents}}
+			i := sort.Search(len(top), func(i int) bool {
+				return top[i].WonCents < c.WonCents || (top[i].WonCents == c.WonCents && top[i].ID > c.ID)
+			})
+			top = slices.Insert(top, i, c)
+			if len(top) > f.Top {
+				top = top[:f.Top]
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if checked += n; done || n < 64 || checked >= topCustomersBudget {
+			// Not settled: a list not full, or ending with wins of no
+			// amount (a customer who is no candidate may tie them).
+			if (!done && (!full() || checked >= topCustomersBudget)) || (len(top) > 0 && top[len(top)-1].WonCents == 0) {
+				return groupedTopCustomers(ctx, tx, f)
+			}
+			break
+		}
+	}
+	for i := range top {
+		err := queryRow(ctx, tx, `SELECT name FROM customers WHERE id = ?`, top[i].ID).Scan(&top[i].Name)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	return top, nil
+}
+
+// groupedTopCustomers is topCustomers by grouping the range's counter rows
+// of customers who bought (their partial index).
+func groupedTopCustomers(ctx context.Context, tx *sql.Tx, f DashboardFilter) ([]NamedFigures, error) {
+	var c cond
+	c.add(`month >= ? AND month <= ?`, f.FromMonth, f.ToMonth)
+	if f.SalespersonID != 0 {
+		c.add(`salesperson_id = ?`, f.SalespersonID)
+	}
+	var out []NamedFigures
+	err := scanFigures(ctx, tx, `SELECT coalesce(cu.name, ''), s.customer_id, 0, 0, s.won, s.won_cents FROM (
+			SELECT customer_id, sum(won) AS won, sum(won_cents) AS won_cents
+			FROM quote_customer_stats INDEXED BY quote_customer_stats_won
+			WHERE won > 0 AND `+c.String()+` AND customer_id <> 0 GROUP BY customer_id
+			ORDER BY won_cents DESC, customer_id LIMIT ?) s
+		LEFT JOIN customers cu ON cu.id = s.customer_id ORDER BY s.won_cents DESC, s.customer_id`, append(c.args, f.Top), func(name string, id int64, fg Figures) {
+		out = append(out, NamedFigures{ID: id, Name: name, Figures: fg})
+	})
+	return out, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -227,6 +228,67 @@ func TestDashboardCountersFollowChanges(t *testing.T) {
 		WHERE q.deleted_at IS NULL AND q.superseded_by IS NULL AND q.status <> 'cancelada' AND i.deleted_at IS NULL AND i.optional = 0 AND i.kind = 'producto'`).Scan(&productsWant)
 	if products != productsWant {
 		t.Errorf("product counters %d, lines say %d", products, productsWant)
+	}
+}
+
+// The top customers found from the all-time totals are those grouping the
+// range's counters gives, whatever the range, salesperson and list length
+// (ties included: many quotes have the same total), with the candidate
+// budget spent or not; and the totals follow the counters through edits,
+// deletes and restores.
+func TestTopCustomersMatchGrouping(t *testing.T) {
+	fx := newListFixture(t, 12)
+	fx.populate(t, 300, rand2())
+	ctx := context.Background()
+	// A won quote of no amount, and a restore: the list must not drop
+	// or misplace them.
+	var won int64
+	fx.d.Reader.QueryRow(`SELECT id FROM quotes WHERE status = 'aceptada' AND deleted_at IS NULL AND superseded_by IS NULL ORDER BY id LIMIT 1`).Scan(&won)
+	if _, err := fx.d.Writer.Exec(`UPDATE quotes SET total = '0' WHERE id = ?`, won); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.d.Writer.Exec(`UPDATE quotes SET deleted_at = NULL, deleted_by = NULL WHERE id IN (SELECT id FROM quotes WHERE deleted_at IS NOT NULL LIMIT 2)`); err != nil {
+		t.Fatal(err)
+	}
+	var stale int
+	if err := fx.d.Reader.QueryRow(`SELECT count(*) FROM (
+		SELECT salesperson_id, customer_id, won_cents FROM quote_customer_totals WHERE won_cents <> 0
+		EXCEPT SELECT * FROM (SELECT salesperson_id, customer_id, sum(won_cents) AS w FROM quote_customer_stats WHERE customer_id <> 0 GROUP BY 1, 2
+			UNION ALL SELECT 0, customer_id, sum(won_cents) FROM quote_customer_stats WHERE customer_id <> 0 GROUP BY 2) WHERE w <> 0)`).Scan(&stale); err != nil || stale != 0 {
+		t.Fatalf("%d totals differ from the counters (%v)", stale, err)
+	}
+	months := []string{"2025-12", "2026-01", "2026-02", "2026-03", "2026-04"}
+	var compared, fullLists int
+	for _, budget := range []int{2048, 1} {
+		restore := db.SetTopCustomersBudget(budget)
+		for i, from := range months {
+			for _, to := range months[i:] {
+				for _, sp := range append([]int64{0}, fx.sales...) {
+					for _, top := range []int{1, 3, 5, 20} {
+						f := db.DashboardFilter{FromMonth: from, ToMonth: to, SalespersonID: sp, Today: "2026-11-26", Top: top}
+						got, err := fx.d.Dashboard(ctx, f)
+						if err != nil {
+							t.Fatal(err)
+						}
+						want, err := db.GroupedTopCustomers(ctx, fx.d, f)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !slices.Equal(got.Customers, want) {
+							t.Errorf("budget %d, %+v: top customers\n%v\nwant\n%v", budget, f, got.Customers, want)
+						}
+						compared++
+						if len(want) == top {
+							fullLists++
+						}
+					}
+				}
+			}
+		}
+		restore()
+	}
+	if fullLists == 0 || fullLists == compared {
+		t.Errorf("%d of %d lists full: want both kinds", fullLists, compared)
 	}
 }
 

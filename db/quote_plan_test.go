@@ -20,7 +20,7 @@ import (
 // plannedTables are the tables no list, search or dashboard statement may
 // read whole: a plan may SEARCH them, or walk an index in order under a
 // LIMIT, never SCAN them.
-var plannedTables = []string{"quotes", "quote_items", "quote_terms", "quote_month_stats", "quote_customer_stats", "quote_product_stats", "customers", "users"}
+var plannedTables = []string{"quotes", "quote_items", "quote_terms", "quote_month_stats", "quote_customer_stats", "quote_product_stats", "quote_customer_totals", "customers", "users"}
 
 // scanLine is a plan line reading a table or index from end to end.
 var scanLine = regexp.MustCompile(`^SCAN (\S+)(?: USING (?:COVERING )?INDEX (\S+))?`)
