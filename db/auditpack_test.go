@@ -117,8 +117,15 @@ func TestAuditImagesPacked(t *testing.T) {
 		for _, e := range storedImages(t, d) {
 			packedBytes += e.storedBytes
 		}
-		if v, err := d.MigrateDown(ctx); err != nil || v != 70 {
-			t.Fatalf("down: %d, %v", v, err)
+		// Down to just before 00070 (later migrations first).
+		for {
+			v, err := d.MigrateDown(ctx)
+			if err != nil || v < 70 {
+				t.Fatalf("down: %d, %v", v, err)
+			}
+			if v == 70 {
+				break
+			}
 		}
 		down := storedImages(t, d)
 		var textBytes int64
