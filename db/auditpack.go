@@ -125,42 +125,66 @@ func auditUnpack(v any) (any, error) {
 	return nil, fmt.Errorf("audit_unpack: unsupported value %T", v)
 }
 
+// auditDictV1Bytes is the dictionary as the inflater takes it (converting
+// the constant on every call would copy it each time).
+var auditDictV1Bytes = []byte(auditDictV1)
+
+// auditUnpacker is a reusable inflater and its output buffer.
+type auditUnpacker struct {
+	src bytes.Reader
+	r   io.ReadCloser
+	out bytes.Buffer
+}
+
+// inflate unpacks b into u.out.
+func (u *auditUnpacker) inflate(b []byte) error {
+	if len(b) == 0 || b[0] != auditPackV1 {
+		return fmt.Errorf("audit_unpack: unknown packed image version")
+	}
+	u.src.Reset(b[1:])
+	if u.r == nil {
+		u.r = flate.NewReaderDict(&u.src, auditDictV1Bytes)
+	} else if err := u.r.(flate.Resetter).Reset(&u.src, auditDictV1Bytes); err != nil {
+		return err
+	}
+	u.out.Reset()
+	if _, err := u.out.ReadFrom(u.r); err != nil {
+		return fmt.Errorf("audit_unpack: %w", err)
+	}
+	return nil
+}
+
 // unpackImage inflates a packed image.
 func unpackImage(b []byte) (string, error) {
-	if len(b) == 0 || b[0] != auditPackV1 {
-		return "", fmt.Errorf("audit_unpack: unknown packed image version")
+	u, _ := auditUnpackers.Get().(*auditUnpacker)
+	if u == nil {
+		u = &auditUnpacker{}
 	}
-	src := bytes.NewReader(b[1:])
-	r, _ := auditUnpackers.Get().(io.ReadCloser)
-	if r == nil {
-		r = flate.NewReaderDict(src, []byte(auditDictV1))
-	} else if err := r.(flate.Resetter).Reset(src, []byte(auditDictV1)); err != nil {
+	defer auditUnpackers.Put(u)
+	if err := u.inflate(b); err != nil {
 		return "", err
 	}
-	defer auditUnpackers.Put(r)
-	var out bytes.Buffer
-	out.Grow(4 * len(b))
-	if _, err := out.ReadFrom(r); err != nil {
-		return "", fmt.Errorf("audit_unpack: %w", err)
-	}
-	return out.String(), nil
+	return u.out.String(), nil
 }
 
 // auditImageField is the SQL function audit_image_field(image): a stored
 // image as the canonical row writes it, "<length in bytes>:<JSON text>",
-// unpacking it once.
-func auditImageField(v any) (string, error) {
-	var s string
+// unpacking it once. (Bytes: the canonical row concatenates them as text.)
+func auditImageField(v any) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
-		s = x
+		return append(append(strconv.AppendInt(make([]byte, 0, len(x)+12), int64(len(x)), 10), ':'), x...), nil
 	case []byte:
-		var err error
-		if s, err = unpackImage(x); err != nil {
-			return "", err
+		u, _ := auditUnpackers.Get().(*auditUnpacker)
+		if u == nil {
+			u = &auditUnpacker{}
 		}
-	default:
-		return "", fmt.Errorf("audit_image_field: unsupported value %T", v)
+		defer auditUnpackers.Put(u)
+		if err := u.inflate(x); err != nil {
+			return nil, err
+		}
+		out := strconv.AppendInt(make([]byte, 0, u.out.Len()+12), int64(u.out.Len()), 10)
+		return append(append(out, ':'), u.out.Bytes()...), nil
 	}
-	return strconv.Itoa(len(s)) + ":" + s, nil
+	return nil, fmt.Errorf("audit_image_field: unsupported value %T", v)
 }

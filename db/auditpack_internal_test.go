@@ -34,7 +34,7 @@ func TestAuditPackRoundTrip(t *testing.T) {
 				t.Errorf("unpack = %q, %v; want %q", back, err, tc.in)
 			}
 			field, err := auditImageField(v)
-			if want := strconv.Itoa(len(tc.in)) + ":" + tc.in; err != nil || field != want {
+			if want := strconv.Itoa(len(tc.in)) + ":" + tc.in; err != nil || string(field) != want {
 				t.Errorf("audit_image_field = %q, %v; want %q", field, err, want)
 			}
 		})
