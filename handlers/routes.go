@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/compress"
 )
 
 // routes registers every route of the application, with its middleware and
@@ -13,7 +12,7 @@ func (s *server) routes(a *fiber.App) {
 	a.Use(s.recoverPanics())
 	a.Use(s.securityHeaders())
 	a.Use(s.corsPolicy())
-	a.Use(compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	a.Use(compressLarge())
 	a.Use(s.language())
 	a.Use(s.watchProxies())
 	a.Use(s.rateLimit())
