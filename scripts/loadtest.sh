@@ -7,6 +7,9 @@
 # pace (e.g. 300ms) makes each connection send one request that often, as
 # a person typing with the editor's debounce does; without it every
 # connection sends as fast as it gets answers (saturation).
+# LOADGEN=wrk uses wrk (C, one thread; installed from Debian when missing) with
+# scripts/loadtest-wrk.lua instead of the Go client, for a load generator that
+# takes less of the 2 cores the server shares with it (closed loop only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conns=${1:-50}
@@ -23,4 +26,24 @@ echo 'Ventana-Corrediza-3-Pulgadas' | "$tmp/cotizador" user create --email prueb
 "$tmp/cotizador" serve >"$tmp/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do curl -fs http://127.0.0.1:3917/api/health/ready >/dev/null && break; sleep 0.1; done
+if [ "${LOADGEN:-}" = wrk ]; then
+  if ! command -v wrk >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
+  fi
+  jar="$tmp/cookies"
+  csrf() { curl -fsS -b "$jar" -c "$jar" "http://127.0.0.1:3917$1" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1; }
+  token=$(csrf /login)
+  curl -fsS -o /dev/null -b "$jar" -c "$jar" --data-urlencode "_csrf=$token" --data-urlencode email=prueba@taller.mx \
+    --data-urlencode password=Ventana-Corrediza-3-Pulgadas http://127.0.0.1:3917/login
+  LOADTEST_CSRF=$(csrf /cotizaciones/nueva)
+  LOADTEST_COOKIE=$(awk '!/^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$jar")
+  [ -n "$LOADTEST_CSRF" ] && [ -n "$LOADTEST_COOKIE" ] || { echo "loadtest: could not sign in" >&2; exit 1; }
+  export LOADTEST_CSRF LOADTEST_COOKIE
+  wrk -t1 -c"$conns" -d"$dur" --latency -s scripts/loadtest-wrk.lua http://127.0.0.1:3917
+  grep -E '^(VmRSS|VmHWM)' "/proc/$pid/status" | sed 's/^/server /'
+  exit 0
+fi
 "$tmp/loadtest" -url http://127.0.0.1:3917 -email prueba@taller.mx -password 'Ventana-Corrediza-3-Pulgadas' -c "$conns" -d "$dur" -every "$every" -pid "$pid"
