@@ -26,6 +26,11 @@ echo 'Ventana-Corrediza-3-Pulgadas' | "$tmp/cotizador" user create --email prueb
 "$tmp/cotizador" serve >"$tmp/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do curl -fs http://127.0.0.1:3917/api/health/ready >/dev/null && break; sleep 0.1; done
+# The server's CPU time (user + system, clock ticks) before and after the
+# run: what one request costs the server alone, the generator left out.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat"; }
+sys() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", $15 / hz }' "/proc/$pid/stat"; }
+cpu0=$(cpu) sys0=$(sys)
 if [ "${LOADGEN:-}" = wrk ]; then
   if ! command -v wrk >/dev/null 2>&1; then
     SUDO=""
@@ -44,6 +49,8 @@ if [ "${LOADGEN:-}" = wrk ]; then
   export LOADTEST_CSRF LOADTEST_COOKIE
   wrk -t1 -c"$conns" -d"$dur" --latency -s scripts/loadtest-wrk.lua http://127.0.0.1:3917
   grep -E '^(VmRSS|VmHWM)' "/proc/$pid/status" | sed 's/^/server /'
+  echo "server CPU during the run: $(echo "$(cpu) - $cpu0" | bc) s, of which in the kernel $(echo "$(sys) - $sys0" | bc) s"
   exit 0
 fi
 "$tmp/loadtest" -url http://127.0.0.1:3917 -email prueba@taller.mx -password 'Ventana-Corrediza-3-Pulgadas' -c "$conns" -d "$dur" -every "$every" -pid "$pid"
+echo "server CPU during the run: $(echo "$(cpu) - $cpu0" | bc) s, of which in the kernel $(echo "$(sys) - $sys0" | bc) s"
