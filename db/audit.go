@@ -258,8 +258,7 @@ func (db *DB) SyncAuditTriggers(ctx context.Context) (changed int, err error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_tables'`).Scan(&n); err != nil || n == 0 {
+	if ok, err := tableExists(ctx, tx, "audit_tables"); err != nil || !ok {
 		return 0, err
 	}
 	tables, err := auditTables(ctx, tx)

@@ -4,11 +4,7 @@ import "context"
 
 // SetResealBatch makes re-seals rewrite n entries per transaction; restore
 // puts it back.
-func SetResealBatch(n int) (restore func()) {
-	old := resealBatch
-	resealBatch = n
-	return func() { resealBatch = old }
-}
+func SetResealBatch(n int) (restore func()) { return setForTest(&resealBatch, n) }
 
 // ResealStep runs one batch of the open re-seal (done: none was open).
 func ResealStep(ctx context.Context, d *DB) (bool, error) { return d.resealStep(ctx) }

@@ -130,8 +130,7 @@ func (db *DB) drainStep(ctx context.Context, table string, version int64, check 
 		return false, err
 	}
 	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n == 0 {
+	if ok, err := tableExists(ctx, tx, table); err != nil || !ok {
 		return true, err // another drain finished it
 	}
 	if check {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"slices"
 	"strconv"
@@ -256,7 +255,7 @@ func (db *DB) applyStaged(ctx context.Context, p *importPlan, res *ImportResult)
 	// chained now, in short transactions (auditpending.go). A failure here
 	// does not undo the import: serve chains them at its next start.
 	if err := db.DrainPendingAudit(context.WithoutCancel(ctx)); err != nil {
-		slog.Error("audit: chaining a catalogue import's entries", "err", err)
+		db.guard.log().Error("audit: chaining a catalogue import's entries", "err", err)
 	}
 	return nil
 }
@@ -298,8 +297,8 @@ func swapStaging(ctx context.Context, tx *sql.Tx, p *importPlan, digests [][]byt
 	if err := tx.QueryRowContext(ctx, `SELECT version + 1 FROM catalog_meta WHERE id = 1`).Scan(&version); err != nil {
 		return err
 	}
-	var audited int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, stageAudit).Scan(&audited); err != nil {
+	audited, err := tableExists(ctx, tx, stageAudit)
+	if err != nil {
 		return err
 	}
 	type object struct{ kind, def string }
@@ -352,7 +351,7 @@ func swapStaging(ctx context.Context, tx *sql.Tx, p *importPlan, digests [][]byt
 		stmts = append(stmts, `DROP TABLE `+retiredPrefix+catalogTables[i])
 	}
 	pending := pendingAuditPrefix + strconv.FormatInt(version, 10)
-	if audited > 0 {
+	if audited {
 		// The import's audit entries stay, to be chained after the swap.
 		stmts = append(stmts, `ALTER TABLE `+stageAudit+` RENAME TO `+pending)
 	}
@@ -367,7 +366,7 @@ func swapStaging(ctx context.Context, tx *sql.Tx, p *importPlan, digests [][]byt
 			return err
 		}
 	}
-	if audited > 0 {
+	if audited {
 		at, err := app.ParseTime(p.now)
 		if err != nil {
 			return err
@@ -450,8 +449,7 @@ func stageable(ctx context.Context, tx *sql.Tx) (bool, error) {
 // but recording into it. It runs after the copy is filled, so copying the
 // live rows records nothing.
 func auditStaging(ctx context.Context, tx *sql.Tx) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_tables'`).Scan(&n); err != nil || n == 0 {
+	if ok, err := tableExists(ctx, tx, "audit_tables"); err != nil || !ok {
 		return err // a schema without the audit trail (tests of older versions)
 	}
 	// Each pending entry's row digest and packed images are computed as it
@@ -507,8 +505,7 @@ func triggersNamed(ctx context.Context, tx *sql.Tx, pattern string) ([]namedTrig
 // stagedDigests reads the row digests of the copy's pending audit entries
 // after the first skip (none without the audit trail).
 func stagedDigests(ctx context.Context, tx *sql.Tx, skip int) ([][]byte, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, stageAudit).Scan(&n); err != nil || n == 0 {
+	if ok, err := tableExists(ctx, tx, stageAudit); err != nil || !ok {
 		return nil, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT seq, digest FROM `+stageAudit+` WHERE seq > ? ORDER BY seq`, skip)

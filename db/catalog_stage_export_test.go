@@ -32,19 +32,11 @@ func SchemaObjects(ctx context.Context, d *DB) ([]string, error) {
 
 // SetPendingBatch changes how many pending audit entries a drain
 // transaction chains.
-func SetPendingBatch(n int) func() {
-	old := pendingBatch
-	pendingBatch = n
-	return func() { pendingBatch = old }
-}
+func SetPendingBatch(n int) func() { return setForTest(&pendingBatch, n) }
 
 // SetTopCustomersBudget changes how many candidates the Tablero's top
 // customers check before grouping the range's counters instead.
-func SetTopCustomersBudget(n int) func() {
-	old := topCustomersBudget
-	topCustomersBudget = n
-	return func() { topCustomersBudget = old }
-}
+func SetTopCustomersBudget(n int) func() { return setForTest(&topCustomersBudget, n) }
 
 // GroupedTopCustomers is the Tablero's top customers worked out by
 // grouping the range's counter rows.

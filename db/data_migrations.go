@@ -46,8 +46,7 @@ var dataMigrations = []dataMigration{
 // runDataMigrations finishes every conversion whose migration is applied
 // (up to version maxVersion; 0: all).
 func (db *DB) runDataMigrations(ctx context.Context, maxVersion int64) error {
-	var n int
-	if err := db.Writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'data_migrations'`).Scan(&n); err != nil || n == 0 {
+	if ok, err := tableExists(ctx, db.Writer, "data_migrations"); err != nil || !ok {
 		return err
 	}
 	for _, m := range dataMigrations {
@@ -138,10 +137,10 @@ func (db *DB) undoDataMigration(ctx context.Context, version int64) error {
 
 // dataMigrationsPending reports whether a conversion is unfinished.
 func (db *DB) dataMigrationsPending(ctx context.Context) (bool, error) {
-	var n int
-	if err := db.Writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'data_migrations'`).Scan(&n); err != nil || n == 0 {
+	if ok, err := tableExists(ctx, db.Writer, "data_migrations"); err != nil || !ok {
 		return false, err
 	}
+	var n int
 	err := db.Writer.QueryRowContext(ctx, `SELECT count(*) FROM data_migrations WHERE done_at IS NULL`).Scan(&n)
 	return n > 0, err
 }

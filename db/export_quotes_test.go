@@ -49,16 +49,8 @@ func (db *DB) CreateQuotesInOneTransaction(ctx context.Context, qs []*Quote, pre
 
 // SetSearchCountScan changes how many index entries a search's count
 // checks one by one.
-func SetSearchCountScan(n int) func() {
-	old := searchCountScan
-	searchCountScan = n
-	return func() { searchCountScan = old }
-}
+func SetSearchCountScan(n int) func() { return setForTest(&searchCountScan, n) }
 
 // SetSearchLeadCap changes how far a search sizes up a word's range (so a
 // few quotes take the paths of many) and returns a function that restores it.
-func SetSearchLeadCap(n int) func() {
-	old := searchLeadCap
-	searchLeadCap = n
-	return func() { searchLeadCap = old }
-}
+func SetSearchLeadCap(n int) func() { return setForTest(&searchLeadCap, n) }

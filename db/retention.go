@@ -592,6 +592,13 @@ type rowQueryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// tableExists reports whether the schema has a table of that name.
+func tableExists(ctx context.Context, q rowQueryer, name string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, name).Scan(&n)
+	return n > 0, err
+}
+
 // ExportDir is where export files are kept: a folder next to the database.
 func (db *DB) ExportDir() string { return filepath.Join(filepath.Dir(db.Path), "exports") }
 
