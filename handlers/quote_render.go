@@ -63,7 +63,7 @@ func (w *htmlWriter) lineResult(l *quoting.Line) {
 		return
 	}
 	w.WriteString("\n<div class=\"line-summary\">\n  <div class=\"line-sketch\">")
-	w.WriteString(string(sketchSVG(l.Kind, l.Hojas, r.WidthMM, r.HeightMM, l.Location)))
+	w.Write(appendSketch(w.AvailableBuffer(), l.Kind, l.Hojas, r.WidthMM, r.HeightMM, l.Location))
 	w.WriteString("</div>\n  <div class=\"line-price\">\n    <p class=\"amount\">")
 	w.mxn(l.Shown)
 	w.WriteString("</p>\n    <p class=\"muted\">")

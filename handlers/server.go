@@ -214,18 +214,23 @@ func dict(pairs ...any) (map[string]any, error) {
 	return m, nil
 }
 
-// sketchSVG draws a line's opening for templates. A product whose number of
+// sketchSVG draws a line's opening for templates (see appendSketch).
+func sketchSVG(kind string, hojas int, widthMM, heightMM decimal.Decimal, label string) template.HTML {
+	return template.HTML(appendSketch(nil, kind, hojas, widthMM, heightMM, label))
+}
+
+// appendSketch appends a line's opening to dst. A product whose number of
 // leaves the drawing does not know is drawn with its kind's default, and a
 // size that cannot be drawn gives no drawing rather than a broken page.
-func sketchSVG(kind string, hojas int, widthMM, heightMM decimal.Decimal, label string) template.HTML {
+func appendSketch(dst []byte, kind string, hojas int, widthMM, heightMM decimal.Decimal, label string) []byte {
 	spec := sketch.Spec{Kind: sketch.Kind(kind), Hojas: hojas, WidthMM: int(widthMM.IntPart()), HeightMM: int(heightMM.IntPart()), Label: label}
-	svg, err := sketch.SVG(spec)
+	out, err := sketch.AppendSVG(dst, spec)
 	if errors.Is(err, sketch.ErrHojas) {
 		spec.Hojas = 0
-		svg, err = sketch.SVG(spec)
+		out, err = sketch.AppendSVG(dst, spec)
 	}
 	if err != nil {
-		return ""
+		return dst
 	}
-	return svg
+	return out
 }

@@ -84,7 +84,9 @@ func Layout(s Spec) (*Drawing, error) {
 		return nil, err
 	}
 	label := cleanText(s.Label)
-	c := &canvas{d: Drawing{Width: viewW, Height: viewH, KindClass: "sketch-otro",
+	// maxShapes: a four-leaf sliding window with a caption, the most any kind
+	// draws, so the list is allocated once.
+	c := &canvas{d: Drawing{Width: viewW, Height: viewH, KindClass: "sketch-otro", Shapes: make([]Shape, 0, maxShapes),
 		Title: Title(Spec{Kind: s.Kind, Hojas: hojas, WidthMM: s.WidthMM, HeightMM: s.HeightMM, Label: label})}}
 	switch kind {
 	case Fija, Corrediza, Proyectante, Abatible, Oscilobatiente, Puerta:

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -95,6 +96,7 @@ const (
 	dimFont     = 22.0 // ≈12.6 px at 140 px wide
 	captionFont = 18.0
 	maxCaption  = 22 // runes drawn in the caption; the <title> keeps the full label
+	maxShapes   = 18 // a four-leaf sliding window with its caption (TestShapeCapacity)
 )
 
 // Colours as presentation attributes (CSS can override them through the
@@ -152,7 +154,7 @@ func Title(s Spec) string {
 	case Fija, Proyectante, Abatible, Oscilobatiente:
 		name = "Ventana " + string(kind)
 	case Corrediza:
-		name = fmt.Sprintf("Ventana corrediza %d hojas", max(s.Hojas, 2))
+		name = "Ventana corrediza " + strconv.Itoa(max(s.Hojas, 2)) + " hojas"
 	case Puerta:
 		if s.Hojas == 2 {
 			name = "Puerta 2 hojas"
@@ -165,7 +167,7 @@ func Title(s Spec) string {
 			name += " (" + k + ")"
 		}
 	}
-	t := fmt.Sprintf("%s, %d × %d mm", name, s.WidthMM, s.HeightMM)
+	t := name + ", " + strconv.Itoa(s.WidthMM) + " × " + strconv.Itoa(s.HeightMM) + " mm"
 	if l := cleanText(s.Label); l != "" {
 		t += " — " + l
 	}
@@ -206,6 +208,9 @@ func frameRect(wmm, hmm int) rect {
 // characters XML 1.0 forbids (control characters) would make the SVG
 // unparseable, and newlines have no meaning in a caption.
 func cleanText(s string) string {
+	if plainText(s) {
+		return s
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		switch {
@@ -217,6 +222,28 @@ func cleanText(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// plainText reports whether cleanText would return s unchanged: valid UTF-8
+// with no control or forbidden character, no space at either end and none
+// doubled (the common label, checked without building a new string).
+func plainText(s string) bool {
+	prevSpace := true // a leading space needs cleaning
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError, r == '\t' || r == '\n' || r == '\r',
+			unicode.IsControl(r), r == 0xFFFE, r == 0xFFFF:
+			return false
+		case unicode.IsSpace(r):
+			if prevSpace || r != ' ' {
+				return false
+			}
+			prevSpace = true
+		default:
+			prevSpace = false
+		}
+	}
+	return !prevSpace || s == ""
 }
 
 // truncate shortens s to n runes with an ellipsis, so a long label does not

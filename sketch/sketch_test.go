@@ -367,6 +367,61 @@ func TestNum(t *testing.T) {
 	}
 }
 
+// TestNumIsShortestFloat: the integer formatting of tenths gives exactly
+// the digits strconv's shortest form gives for the rounded value, which
+// the golden files were written with.
+func TestNumIsShortestFloat(t *testing.T) {
+	want := func(v float64) string {
+		v = math.Round(v*10) / 10
+		if v == 0 {
+			v = 0
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	for _, v := range []float64{0, 0.04, 0.05, -0.05, -0.06, 0.95, 9.95, 99.99, -123.45, 244, 272, 1e6 + 0.1,
+		99999999999999.9, 1e16, -1e16, math.Inf(1), math.Inf(-1), math.NaN()} {
+		if got := num(v); got != want(v) {
+			t.Errorf("num(%v) = %q, want %q", v, got, want(v))
+		}
+	}
+	for i := -300000; i <= 300000; i += 7 {
+		v := float64(i) / 97.0
+		if got := num(v); got != want(v) {
+			t.Fatalf("num(%v) = %q, want %q", v, got, want(v))
+		}
+	}
+}
+
+// TestPlainTextSkipsOnlyCleanLabels: the fast path of cleanText must never
+// keep a label the full cleaning would change.
+func TestPlainTextSkipsOnlyCleanLabels(t *testing.T) {
+	for _, s := range []string{"", "Recámara 1", " a", "a ", "a  b", "a\tb", "a\nb", "a\u00a0b", "a\u200bb", "\xff",
+		"\ufffd", "a\x00", "a\u0085b", "\ufffe", "ñandú — 2ª", "\u3000x"} {
+		if plainText(s) && cleanText(s) != s {
+			t.Errorf("plainText(%q) = true, but cleaning gives %q", s, cleanText(s))
+		}
+	}
+	if !plainText("Recámara 1 — baño") {
+		t.Error("an ordinary label takes the slow path")
+	}
+}
+
+// TestShapeCapacity: no kind draws more shapes than Layout allocates room
+// for (more would reallocate the list on every keystroke's sketch).
+func TestShapeCapacity(t *testing.T) {
+	for _, s := range []Spec{{Kind: Corrediza, Hojas: 4}, {Kind: Corrediza, Hojas: 3}, {Kind: Puerta, Hojas: 2},
+		{Kind: Oscilobatiente}, {Kind: "otro"}} {
+		s.WidthMM, s.HeightMM, s.Label = 3000, 2100, "Sala"
+		d, err := Layout(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Shapes) > maxShapes {
+			t.Errorf("%s %d hojas: %d shapes, maxShapes is %d", s.Kind, s.Hojas, len(d.Shapes), maxShapes)
+		}
+	}
+}
+
 func TestTitleDefaults(t *testing.T) {
 	// Title on its own (as a page would call it) before SVG has defaulted
 	// the leaves.

@@ -3,20 +3,29 @@ package sketch
 import (
 	"html/template"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // SVG returns the sketch of s as an inline <svg> element. It fails with
 // ErrDims when a dimension is ≤ 0 or > MaxMM, and with ErrHojas when the
 // number of leaves is not one the kind is drawn with.
 func SVG(s Spec) (template.HTML, error) {
-	d, err := Layout(s)
-	if err != nil {
-		return "", err
-	}
+	b, err := AppendSVG(nil, s)
 	// Safe: every piece of text and every attribute value goes through
 	// escape in svgWriter.
-	return template.HTML(d.SVG()), nil
+	return template.HTML(b), err
+}
+
+// AppendSVG appends the sketch of s to dst, as SVG would return it, so a
+// page being written into a buffer gets it without a copy.
+func AppendSVG(dst []byte, s Spec) ([]byte, error) {
+	d, err := Layout(s)
+	if err != nil {
+		return dst, err
+	}
+	return d.appendSVG(dst), nil
 }
 
 // SVG writes the drawing as an inline <svg> element. It is written by hand
@@ -24,8 +33,10 @@ func SVG(s Spec) (template.HTML, error) {
 // fixed (deterministic bytes) and the numbers get exactly the formatting num
 // gives them. It appends to one buffer: the quote editor draws a sketch on
 // every keystroke.
-func (d *Drawing) SVG() string {
-	w := &svgWriter{b: make([]byte, 0, 512+160*len(d.Shapes))}
+func (d *Drawing) SVG() string { return string(d.appendSVG(nil)) }
+
+func (d *Drawing) appendSVG(dst []byte) []byte {
+	w := &svgWriter{b: slices.Grow(dst, 512+160*len(d.Shapes))}
 	w.open(d)
 	group := ""
 	for i := range d.Shapes {
@@ -47,7 +58,7 @@ func (d *Drawing) SVG() string {
 		w.raw("</g>")
 	}
 	w.raw("</svg>")
-	return string(w.b)
+	return w.b
 }
 
 type svgWriter struct{ b []byte }
@@ -56,11 +67,28 @@ type svgWriter struct{ b []byte }
 func num(v float64) string { return string(appendNum(nil, v)) }
 
 func appendNum(b []byte, v float64) []byte {
-	v = math.Round(v*10) / 10
-	if v == 0 {
-		v = 0 // turns -0 into 0
+	t := math.Round(v * 10)
+	if !(math.Abs(t) < 1e15) { // NaN too
+		// Not a viewBox coordinate; strconv's shortest form for the rest.
+		v = t / 10
+		if v == 0 {
+			v = 0 // turns -0 into 0
+		}
+		return strconv.AppendFloat(b, v, 'f', -1, 64)
 	}
-	return strconv.AppendFloat(b, v, 'f', -1, 64)
+	// Tenths as an integer: the same digits strconv's shortest form gives
+	// for t/10 (an integer, or one decimal), several times cheaper, and the
+	// editor writes some two hundred numbers per sketch on every keystroke.
+	n := int64(t)
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/10, 10)
+	if d := n % 10; d != 0 {
+		b = append(b, '.', byte('0'+d))
+	}
+	return b
 }
 
 func (w *svgWriter) raw(s string) { w.b = append(w.b, s...) }
@@ -70,8 +98,14 @@ func (w *svgWriter) num(v float64) { w.b = appendNum(w.b, v) }
 // escape writes s escaped exactly as html.EscapeString does (valid in both
 // XML and HTML text and attribute values).
 func (w *svgWriter) escape(s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
+	for {
+		i := strings.IndexAny(s, `<>&'"`)
+		if i < 0 {
+			w.raw(s)
+			return
+		}
+		w.raw(s[:i])
+		switch s[i] {
 		case '<':
 			w.raw("&lt;")
 		case '>':
@@ -82,9 +116,8 @@ func (w *svgWriter) escape(s string) {
 			w.raw("&#39;")
 		case '"':
 			w.raw("&#34;")
-		default:
-			w.b = append(w.b, c)
 		}
+		s = s[i+1:]
 	}
 }
 
