@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -22,6 +23,21 @@ const (
 	localsTranslator = "translator"
 	langCookie       = "lang"
 )
+
+// takeTurns yields the processor once before serving each request, so
+// requests are served roughly in the order they became ready. fasthttp
+// serves each keep-alive connection on its own goroutine, which goes on to
+// its next request without yielding; under load, ready requests on other
+// connections waited behind it and the slowest 1 % took four times the
+// median. With one yield per request (about a microsecond), 50 saturating
+// connections on 2 cores went from 16,400 req/s with a p99 of 13.2 ms to
+// 19,100 with 9.1 ms (README, "Live recalculation under load").
+func takeTurns() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		runtime.Gosched()
+		return c.Next()
+	}
+}
 
 // requestID gives every request an id, echoed in X-Request-ID and written on
 // every log line. An incoming id from a proxy is kept only when it is short

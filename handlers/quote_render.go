@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
@@ -275,8 +276,15 @@ func totalsHTML(l *locales.Translator, v *quoteView, oob bool) template.HTML {
 // means every box, each out of band.
 func (s *server) sendRecalc(c *fiber.Ctx, d *quoting.Draft, line *quoting.Line, mat *quoting.MatLine) error {
 	c.Vary("HX-Request")
-	w := newHTMLWriter(s.translator(c))
-	w.Grow(4096)
+	w := recalcWriters.Get().(*htmlWriter)
+	defer func() {
+		if w.Cap() <= maxPooledWriter {
+			w.Reset()
+			w.l = nil
+			recalcWriters.Put(w)
+		}
+	}()
+	w.l = s.translator(c)
 	switch {
 	// The totals always come along: a line with an error is left out of
 	// them and they say so, rather than keep an old figure unmarked.
@@ -302,8 +310,16 @@ func (s *server) sendRecalc(c *fiber.Ctx, d *quoting.Draft, line *quoting.Line, 
 		}
 	}
 	w.stickyTotal(d, true)
-	return s.sendHTML(c, fiber.StatusOK, w.Bytes())
+	return s.sendHTMLCopy(c, fiber.StatusOK, w.Bytes())
 }
+
+// recalcWriters keeps the live recalculation's buffers from one keystroke
+// to the next: growing a fresh one to the fragment's size was a third of
+// what a recalculation allocated. A writer that grew past maxPooledWriter
+// (a quote of a hundred lines) is left to the collector.
+var recalcWriters = sync.Pool{New: func() any { return &htmlWriter{} }}
+
+const maxPooledWriter = 64 << 10
 
 // catalogNames shows the names of the colours and glasses a saved quote
 // refers to by code ("Blanco", not "BLA"); a code no longer in the

@@ -127,6 +127,14 @@ func (s *server) sendHTML(c *fiber.Ctx, status int, body []byte) error {
 	return c.Status(status).Send(body)
 }
 
+// sendHTMLCopy is sendHTML for a body in a buffer the caller reuses: the
+// response gets a copy (Send keeps the slice until the answer is written).
+func (s *server) sendHTMLCopy(c *fiber.Ctx, status int, body []byte) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Status(status).Response().SetBody(body)
+	return nil
+}
+
 // renderPartial renders views/partials/<name>.html without a layout.
 func (s *server) renderPartial(c *fiber.Ctx, status int, name string, data fiber.Map) error {
 	c.Vary("HX-Request")

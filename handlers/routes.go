@@ -7,6 +7,7 @@ import (
 // routes registers every route of the application, with its middleware and
 // the roles each route allows (see access.go; a test walks them all).
 func (s *server) routes(a *fiber.App) {
+	a.Use(takeTurns())
 	a.Use(requestID())
 	a.Use(s.logRequests())
 	a.Use(s.recoverPanics())

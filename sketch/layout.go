@@ -75,19 +75,27 @@ type Shape struct {
 // ≤ 0 or > MaxMM, and with ErrHojas when the number of leaves is not one the
 // kind is drawn with.
 func Layout(s Spec) (*Drawing, error) {
+	c := &canvas{d: Drawing{Shapes: make([]Shape, 0, maxShapes)}}
+	if err := c.layout(s); err != nil {
+		return nil, err
+	}
+	return &c.d, nil
+}
+
+// layout draws s on c from scratch, reusing c's list of shapes.
+func (c *canvas) layout(s Spec) error {
 	if s.WidthMM <= 0 || s.WidthMM > MaxMM || s.HeightMM <= 0 || s.HeightMM > MaxMM {
-		return nil, fmt.Errorf("%w: %d × %d mm (deben estar entre 1 y %d mm)", ErrDims, s.WidthMM, s.HeightMM, MaxMM)
+		return fmt.Errorf("%w: %d × %d mm (deben estar entre 1 y %d mm)", ErrDims, s.WidthMM, s.HeightMM, MaxMM)
 	}
 	kind := Kind(strings.ToLower(strings.TrimSpace(string(s.Kind))))
 	hojas, err := leaves(kind, s.Hojas)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	label := cleanText(s.Label)
-	// maxShapes: a four-leaf sliding window with a caption, the most any kind
-	// draws, so the list is allocated once.
-	c := &canvas{d: Drawing{Width: viewW, Height: viewH, KindClass: "sketch-otro", Shapes: make([]Shape, 0, maxShapes),
-		Title: Title(Spec{Kind: s.Kind, Hojas: hojas, WidthMM: s.WidthMM, HeightMM: s.HeightMM, Label: label})}}
+	clear(c.d.Shapes)
+	c.d = Drawing{Width: viewW, Height: viewH, KindClass: "sketch-otro", Shapes: c.d.Shapes[:0],
+		Title: Title(Spec{Kind: s.Kind, Hojas: hojas, WidthMM: s.WidthMM, HeightMM: s.HeightMM, Label: label})}
 	switch kind {
 	case Fija, Corrediza, Proyectante, Abatible, Oscilobatiente, Puerta:
 		c.d.KindClass = "sketch-" + string(kind)
@@ -98,7 +106,7 @@ func Layout(s Spec) (*Drawing, error) {
 	if label != "" {
 		c.caption(truncate(label, maxCaption))
 	}
-	return &c.d, nil
+	return nil
 }
 
 // CaptionHeight is the height of the caption row at the bottom of every

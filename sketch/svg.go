@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // SVG returns the sketch of s as an inline <svg> element. It fails with
@@ -21,12 +22,17 @@ func SVG(s Spec) (template.HTML, error) {
 // AppendSVG appends the sketch of s to dst, as SVG would return it, so a
 // page being written into a buffer gets it without a copy.
 func AppendSVG(dst []byte, s Spec) ([]byte, error) {
-	d, err := Layout(s)
-	if err != nil {
+	c := canvases.Get().(*canvas)
+	defer canvases.Put(c)
+	if err := c.layout(s); err != nil {
 		return dst, err
 	}
-	return d.appendSVG(dst), nil
+	return c.d.appendSVG(dst), nil
 }
+
+// canvases keeps laid-out shape lists from one sketch to the next: SVG
+// needs them only while it writes (Layout's callers keep theirs).
+var canvases = sync.Pool{New: func() any { return &canvas{d: Drawing{Shapes: make([]Shape, 0, maxShapes)}} }}
 
 // SVG writes the drawing as an inline <svg> element. It is written by hand
 // rather than through encoding/xml or text/template: attribute order stays
