@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"regexp"
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,10 +59,26 @@ func (v *quoteView) DiscountError() any {
 	return nil
 }
 
-var (
-	itemKey = regexp.MustCompile(`^item-(\d{1,3})-product_code$`)
-	matKey  = regexp.MustCompile(`^mat-(\d{1,3})-material_code$`)
-)
+// lineNumber reads n from a form key prefix-n-field (n of one to three
+// digits), the names the editor gives a line's inputs.
+func lineNumber(key []byte, prefix, field string) (int, bool) {
+	rest, ok := bytes.CutPrefix(key, []byte(prefix))
+	if !ok || len(rest) == 0 || rest[0] != '-' {
+		return 0, false
+	}
+	digits, ok := bytes.CutSuffix(rest[1:], []byte(field))
+	if !ok || len(digits) < 2 || len(digits) > 4 || digits[len(digits)-1] != '-' {
+		return 0, false
+	}
+	n := 0
+	for _, d := range digits[:len(digits)-1] {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + int(d-'0')
+	}
+	return n, true
+}
 
 // parseQuoteForm reads the editor into the core's input: the quote's own
 // fields and every line in the order of their numbers, less lines marked
@@ -88,11 +104,9 @@ func parseQuoteForm(c *fiber.Ctx) (*quoting.Input, int) {
 	}
 	var items, mats []int
 	c.Request().PostArgs().VisitAll(func(k, _ []byte) {
-		if m := itemKey.FindSubmatch(k); m != nil {
-			n, _ := strconv.Atoi(string(m[1]))
+		if n, ok := lineNumber(k, "item", quoting.ItemProduct); ok {
 			items = append(items, n)
-		} else if m := matKey.FindSubmatch(k); m != nil {
-			n, _ := strconv.Atoi(string(m[1]))
+		} else if n, ok := lineNumber(k, "mat", quoting.MatMaterial); ok {
 			mats = append(mats, n)
 		}
 	})

@@ -99,29 +99,46 @@ func text(e Errors, field, value string, required bool, max int, multiline bool)
 }
 
 // stripBad drops invalid UTF-8 and disallowed control characters and
-// reports whether s was clean; the stripped value is safe to show again.
+// reports whether s was clean; the stripped value is safe to show again. A
+// clean value (nearly all of them) is returned as it is, without a copy.
 func stripBad(s string, multiline bool) (string, bool) {
-	ok := true
+	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < 0x7f {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if badRune(r, size, multiline) {
+			return stripFrom(s, i, multiline), false
+		}
+		i += size
+	}
+	return s, true
+}
+
+func badRune(r rune, size int, multiline bool) bool {
+	if r == utf8.RuneError && size == 1 {
+		return true
+	}
+	if multiline && (r == '\n' || r == '\t') {
+		return false
+	}
+	return unicode.In(r, unicode.Cc, unicode.Cf)
+}
+
+// stripFrom is s without its bad runes, the first of them at byte i.
+func stripFrom(s string, i int, multiline bool) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for i, r := range s {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				ok = false
-				continue
-			}
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !badRune(r, size, multiline) {
+			b.WriteString(s[i : i+size])
 		}
-		if multiline && (r == '\n' || r == '\t') {
-			b.WriteRune(r)
-			continue
-		}
-		if unicode.In(r, unicode.Cc, unicode.Cf) {
-			ok = false
-			continue
-		}
-		b.WriteRune(r)
+		i += size
 	}
-	return b.String(), ok
+	return b.String()
 }
 
 // checkLength applies required and the maximum length in runes to a
