@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"cotizador/app"
@@ -152,8 +153,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if p := cfg.productionProblem(); p != nil {
 			return p
 		}
+		serverGC(getenv)
 		return serve(ctx, cfg, logger)
 	}
+}
+
+// serveGCPercent is the collector's goal for the server unless GOGC says
+// otherwise. Its live heap is a few MB (6 under load), so at Go's default of
+// 100 it collected every 40 ms under saturating load; at 200 the heap may
+// grow to three times the live data (about 18 MB) and a collection runs
+// half as often: p99 8.0 ms instead of 9.1 at 50 connections (README).
+const serveGCPercent = 200
+
+// serverGC applies serveGCPercent when GOGC is not set (the runtime has
+// already applied it when it is) and reports whether it did.
+func serverGC(getenv func(string) string) bool {
+	if getenv("GOGC") != "" {
+		return false
+	}
+	debug.SetGCPercent(serveGCPercent)
+	return true
 }
 
 func migrate(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {

@@ -47,6 +47,11 @@ if [ "${LOADGEN:-}" = wrk ]; then
   LOADTEST_COOKIE=$(awk '!/^#/ || /^#HttpOnly_/ { if (NF >= 7) printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$jar")
   [ -n "$LOADTEST_CSRF" ] && [ -n "$LOADTEST_COOKIE" ] || { echo "loadtest: could not sign in" >&2; exit 1; }
   export LOADTEST_CSRF LOADTEST_COOKIE
+  # One answer checked before the run: a signed-out or refused request
+  # would otherwise be measured as fast as a priced one.
+  curl -fsS -H 'HX-Request: true' -H "Cookie: $LOADTEST_COOKIE" --data-urlencode "_csrf=$LOADTEST_CSRF" \
+    --data 'linea=0&unit=cm&iva_rate=16&item-0-product_code=PROTO-COR-3&item-0-width=150&item-0-height=120&item-0-quantity=1' \
+    http://127.0.0.1:3917/cotizaciones/calcular | grep -q 'class="sketch' || { echo "loadtest: the recalculation did not answer a priced line" >&2; exit 1; }
   wrk -t1 -c"$conns" -d"$dur" --latency -s scripts/loadtest-wrk.lua http://127.0.0.1:3917
   grep -E '^(VmRSS|VmHWM)' "/proc/$pid/status" | sed 's/^/server /'
   echo "server CPU during the run: $(echo "$(cpu) - $cpu0" | bc) s, of which in the kernel $(echo "$(sys) - $sys0" | bc) s"
