@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -207,6 +208,17 @@ type writeProbe struct {
 	writes   int           // writes started while the import ran
 	finished int           // those that also finished before the import did
 	maxWait  time.Duration // the longest of them, from asking for the writer to the commit
+	waits    []time.Duration
+}
+
+// p99 is the wait that 99 % of the writes did not exceed.
+func (p writeProbe) p99() time.Duration {
+	if len(p.waits) == 0 {
+		return 0
+	}
+	w := slices.Clone(p.waits)
+	slices.Sort(w)
+	return w[len(w)*99/100]
 }
 
 // importWhileWriting runs a whole import (parse, then apply) of two native
@@ -247,6 +259,7 @@ func importWhileWriting(tb testing.TB, d *db.DB, materials, products string) (*d
 			}
 			p.writes++
 			p.maxWait = max(p.maxWait, time.Since(start))
+			p.waits = append(p.waits, time.Since(start))
 			select {
 			case <-done:
 			default:
@@ -271,8 +284,13 @@ func importWhileWriting(tb testing.TB, d *db.DB, materials, products string) (*d
 
 // TestImportDoesNotStarveWriters: during a 40,000-row import other writes
 // go on, each waiting at most about one staging transaction, never for the
-// whole import. (Target: under 200 ms. The assertion leaves a wide margin
-// for -race on two busy cores; the figures are logged.)
+// whole import. (Target: under 200 ms, BenchmarkImportConcurrentWrites. The
+// assertions leave a wide margin for -race on two busy cores, and look at
+// the 99th percentile of the other writes' waits, not the one longest: on a
+// disk hammered by other work one commit can stall for seconds, import or
+// not (4.7 s once in CI, next to 0.18 s on a quiet machine), while an
+// import that held the writer would make most of them wait. The figures are
+// logged.)
 func TestImportDoesNotStarveWriters(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 40,000-row import")
@@ -280,16 +298,19 @@ func TestImportDoesNotStarveWriters(t *testing.T) {
 	d := migratedDB(t)
 	m, p := generatedCatalogue(8800, 2400) // 8,800 + 2,400 × 13 = 40,000 rows
 	res, took, probe := importWhileWriting(t, d, m, p)
-	t.Logf("40,000 rows imported in %v, %d write transactions, the longest %v; %d other writes during it (%d finished before it), the longest waited %v",
-		took, res.WriteTransactions, res.LongestWrite, probe.writes, probe.finished, probe.maxWait)
+	t.Logf("40,000 rows imported in %v, %d write transactions, the longest %v; %d other writes during it (%d finished before it), the longest waited %v, 99 %% of them at most %v",
+		took, res.WriteTransactions, res.LongestWrite, probe.writes, probe.finished, probe.maxWait, probe.p99())
 	if len(res.Rows) != 40_000 || !res.Staged {
 		t.Fatalf("%d rows, staged %v", len(res.Rows), res.Staged)
 	}
 	if probe.finished < 5 {
 		t.Errorf("only %d other writes finished during a %v import", probe.finished, took)
 	}
-	if res.LongestWrite > time.Second || probe.maxWait > time.Second {
-		t.Errorf("the import held the writer for %v; another write waited %v", res.LongestWrite, probe.maxWait)
+	if w := probe.p99(); w > time.Second {
+		t.Errorf("1 %% of the other writes waited more than %v (the longest %v)", w, probe.maxWait)
+	}
+	if res.LongestWrite > took/10 {
+		t.Errorf("the import held the writer for %v of its %v in one transaction", res.LongestWrite, took)
 	}
 	if n := counts(t, d); !strings.Contains(n, "materials=8800") || !strings.Contains(n, "bom_lines=28800") {
 		t.Errorf("counts %s", n)
