@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -94,12 +95,14 @@ func TestRequestsTakeTurns(t *testing.T) {
 		held := make(chan struct{})
 		go func() { handler(get("/api/health/live")); close(held) }()
 		<-hold.entered
+		var once sync.Once
+		release := func() { once.Do(func() { close(hold.release); <-held }) }
+		t.Cleanup(release) // also when the test stops early
 		// The scheduler looks at its global queue first one time in 61
 		// and may then pick the yielding goroutine again: most requests,
 		// not all, let the waiting goroutine run first.
 		got := behind(t, requests)
-		close(hold.release)
-		<-held
+		release()
 		if got < requests*9/10 {
 			t.Errorf("%d of %d requests let a goroutine ready before them run first, want at least 90 %%", got, requests)
 		}
@@ -143,7 +146,10 @@ func TestAnswerInOneWrite(t *testing.T) {
 	}
 	cln := &countingListener{Listener: ln}
 	go app.Fiber.Listener(cln)
-	t.Cleanup(func() { app.Fiber.Shutdown() })
+	t.Cleanup(func() {
+		app.Fiber.Shutdown()
+		ln.Close() // ends the serve loop even if Shutdown came before it started
+	})
 
 	form := quoteForm("linea", "0", "_csrf", cl.CSRF).Encode()
 	conn, err := net.Dial("tcp", ln.Addr().String())

@@ -31,6 +31,8 @@ for _ in $(seq 50); do curl -fs http://127.0.0.1:3917/api/health/ready >/dev/nul
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat"; }
 sys() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", $15 / hz }' "/proc/$pid/stat"; }
 cpu0=$(cpu) sys0=$(sys)
+# The CPU seconds since the run began (awk: bc is not on a fresh Debian).
+since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
 if [ "${LOADGEN:-}" = wrk ]; then
   if ! command -v wrk >/dev/null 2>&1; then
     SUDO=""
@@ -49,13 +51,14 @@ if [ "${LOADGEN:-}" = wrk ]; then
   export LOADTEST_CSRF LOADTEST_COOKIE
   # One answer checked before the run: a signed-out or refused request
   # would otherwise be measured as fast as a priced one.
-  curl -fsS -H 'HX-Request: true' -H "Cookie: $LOADTEST_COOKIE" --data-urlencode "_csrf=$LOADTEST_CSRF" \
+  answer=$(curl -fsS -H 'HX-Request: true' -H "Cookie: $LOADTEST_COOKIE" --data-urlencode "_csrf=$LOADTEST_CSRF" \
     --data 'linea=0&unit=cm&iva_rate=16&item-0-product_code=PROTO-COR-3&item-0-width=150&item-0-height=120&item-0-quantity=1' \
-    http://127.0.0.1:3917/cotizaciones/calcular | grep -q 'class="sketch' || { echo "loadtest: the recalculation did not answer a priced line" >&2; exit 1; }
+    http://127.0.0.1:3917/cotizaciones/calcular) || answer=""
+  [[ $answer == *'class="sketch'* ]] || { echo "loadtest: the recalculation did not answer a priced line" >&2; exit 1; }
   wrk -t1 -c"$conns" -d"$dur" --latency -s scripts/loadtest-wrk.lua http://127.0.0.1:3917
   grep -E '^(VmRSS|VmHWM)' "/proc/$pid/status" | sed 's/^/server /'
-  echo "server CPU during the run: $(echo "$(cpu) - $cpu0" | bc) s, of which in the kernel $(echo "$(sys) - $sys0" | bc) s"
+  echo "server CPU during the run: $(since "$(cpu)" "$cpu0") s, of which in the kernel $(since "$(sys)" "$sys0") s"
   exit 0
 fi
 "$tmp/loadtest" -url http://127.0.0.1:3917 -email prueba@taller.mx -password 'Ventana-Corrediza-3-Pulgadas' -c "$conns" -d "$dur" -every "$every" -pid "$pid"
-echo "server CPU during the run: $(echo "$(cpu) - $cpu0" | bc) s, of which in the kernel $(echo "$(sys) - $sys0" | bc) s"
+echo "server CPU during the run: $(since "$(cpu)" "$cpu0") s, of which in the kernel $(since "$(sys)" "$sys0") s"
