@@ -162,7 +162,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // otherwise. Its live heap is a few MB (6 under load), so at Go's default of
 // 100 it collected every 40 ms under saturating load; at 200 the heap may
 // grow to three times the live data (about 18 MB) and a collection runs
-// half as often: p99 8.0 ms instead of 9.1 at 50 connections (README).
+// half as often: p99 7.8-8.4 ms instead of 8.2-9.9 at 50 connections
+// (README).
 const serveGCPercent = 200
 
 // serverGC applies serveGCPercent when GOGC is not set (the runtime has

@@ -32,7 +32,7 @@ const (
 // yielding; under load, ready requests on other connections waited behind
 // it and the slowest 1 % took four times the median. With the yield, 50
 // saturating connections on 2 cores went from 16,400 req/s with a p99 of
-// 13.2 ms to 19,100 with 9.1 ms (README, Performance). A request alone does
+// 13.2 ms to 19,100 with 9.1 ms (wrk, 20 s; README, Performance). A request alone does
 // not yield: that would wake the idle core for nothing (15-20 us a request
 // in BenchmarkQuoteCalc). It runs before the request log, so the turn
 // waited, like the time a request waits unread in the socket, is not in

@@ -310,7 +310,7 @@ func (s *server) sendRecalc(c *fiber.Ctx, d *quoting.Draft, line *quoting.Line, 
 		}
 	}
 	w.stickyTotal(d, true)
-	return s.sendHTMLCopy(c, fiber.StatusOK, w.Bytes())
+	return s.sendHTML(c, fiber.StatusOK, w.Bytes())
 }
 
 // recalcWriters keeps the live recalculation's buffers from one keystroke

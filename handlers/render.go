@@ -122,14 +122,9 @@ func (s *server) renderMain(c *fiber.Ctx, status int, tmpl, titleKey string, dat
 	return s.sendHTML(c, status, page.Bytes())
 }
 
+// sendHTML answers with body, copied: callers may reuse their buffer (the
+// live recalculation keeps its buffers in a pool).
 func (s *server) sendHTML(c *fiber.Ctx, status int, body []byte) error {
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Status(status).Send(body)
-}
-
-// sendHTMLCopy is sendHTML for a body in a buffer the caller reuses: the
-// response gets a copy (Send keeps the slice until the answer is written).
-func (s *server) sendHTMLCopy(c *fiber.Ctx, status int, body []byte) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Status(status).Response().SetBody(body)
 	return nil

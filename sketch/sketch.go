@@ -216,12 +216,18 @@ func cleanText(s string) string {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			return ' '
-		case unicode.IsControl(r), r == 0xFFFE, r == 0xFFFF, r >= 0xD800 && r <= 0xDFFF:
+		case unfitForXML(r):
 			return -1
 		}
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// unfitForXML: control characters and the non-characters XML 1.0 forbids
+// (line breaks and tabs among them; cleanText turns those into spaces).
+func unfitForXML(r rune) bool {
+	return unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF || r >= 0xD800 && r <= 0xDFFF
 }
 
 // plainText reports whether cleanText would return s unchanged: valid UTF-8
@@ -231,8 +237,7 @@ func plainText(s string) bool {
 	prevSpace := true // a leading space needs cleaning
 	for _, r := range s {
 		switch {
-		case r == utf8.RuneError, r == '\t' || r == '\n' || r == '\r',
-			unicode.IsControl(r), r == 0xFFFE, r == 0xFFFF:
+		case r == utf8.RuneError, unfitForXML(r):
 			return false
 		case unicode.IsSpace(r):
 			if prevSpace || r != ' ' {

@@ -34,13 +34,11 @@ func AppendSVG(dst []byte, s Spec) ([]byte, error) {
 // needs them only while it writes (Layout's callers keep theirs).
 var canvases = sync.Pool{New: func() any { return &canvas{d: Drawing{Shapes: make([]Shape, 0, maxShapes)}} }}
 
-// SVG writes the drawing as an inline <svg> element. It is written by hand
-// rather than through encoding/xml or text/template: attribute order stays
-// fixed (deterministic bytes) and the numbers get exactly the formatting num
-// gives them. It appends to one buffer: the quote editor draws a sketch on
-// every keystroke.
-func (d *Drawing) SVG() string { return string(d.appendSVG(nil)) }
-
+// appendSVG writes the drawing as an inline <svg> element. It is written by
+// hand rather than through encoding/xml or text/template: attribute order
+// stays fixed (deterministic bytes) and the numbers get exactly the
+// formatting num gives them. It appends to one buffer: the quote editor
+// draws a sketch on every keystroke.
 func (d *Drawing) appendSVG(dst []byte) []byte {
 	w := &svgWriter{b: slices.Grow(dst, 512+160*len(d.Shapes))}
 	w.open(d)
