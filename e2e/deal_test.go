@@ -102,7 +102,14 @@ func TestPricedSentAcceptedOnPhone(t *testing.T) {
 		p.typeInto(`[name="item-0-height"]`, "120"),
 		p.typeInto(`[name="item-0-location"]`, "Sala"),
 	)
-	waitFor(t, b, `document.querySelector("#item-0-result .amount") !== null`)
+	// A line is done when its price is shown for the last thing typed (its
+	// title carries the place) and no request is in flight: tapping "add"
+	// while a late answer still changes the page above the button could
+	// miss it, as a person's tap would.
+	priced := func(n int, place string) string {
+		return fmt.Sprintf(`document.querySelector("#item-%d-result .amount") !== null && document.getElementById("item-%d-title").textContent.includes(%q) && document.querySelector(".htmx-request") === null`, n, n, place)
+	}
+	waitFor(t, b, priced(0, "Sala"))
 	for i, place := range []string{"Recámara", "Cocina"} {
 		n := i + 1
 		b.Do(t, fmt.Sprintf("window %d", n+1),
@@ -112,7 +119,7 @@ func TestPricedSentAcceptedOnPhone(t *testing.T) {
 			p.typeInto(fmt.Sprintf(`[name="item-%d-height"]`, n), "100"),
 			p.typeInto(fmt.Sprintf(`[name="item-%d-location"]`, n), place),
 		)
-		waitFor(t, b, fmt.Sprintf(`document.querySelector("#item-%d-result .amount") !== null`, n))
+		waitFor(t, b, priced(n, place))
 	}
 	waitFor(t, b, `document.querySelectorAll(".quote-line .amount").length === 3 && document.getElementById("item-2-title").textContent.includes("Cocina")`)
 	// Each line repeats the first one's product and glass, and says where it goes.
